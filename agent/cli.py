@@ -1,0 +1,211 @@
+"""The `alertfix` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.table import Table
+
+from agent.runtime import AlertfixRuntime, Report, UnknownIncident
+from agent.settings import Settings
+from tools.forge.local import LocalForge
+from tools.ports import AlertParseError
+from tools.tracker.local import LocalTracker
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Turn a production alert into a reviewed, verified fix.")
+console = Console()
+errors = Console(stderr=True)
+
+HomeOption = Annotated[Path | None, typer.Option(
+    "--home", help="alertfix's data directory (default: ALERTFIX_HOME or .alertfix)")]
+
+
+def _settings(home: Path | None) -> Settings:
+    return Settings(home=home) if home else Settings()
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    errors.print(f"alertfix: {message}", markup=False, highlight=False)
+    return typer.Exit(code)
+
+
+def print_timeline(report: Report) -> None:
+    if report.state is None:
+        return
+    table = Table(title=f"Incident {report.incident_id}", show_lines=False)
+    table.add_column("stage")
+    table.add_column("seconds", justify="right")
+    table.add_column("what happened", overflow="fold")
+    for event in report.state.timeline:
+        table.add_row(event.stage, f"{event.seconds:.2f}", event.summary)
+    console.print(table)
+
+
+def print_next_steps(report: Report) -> None:
+    state = report.state
+    ticket = state.ticket.key if state and state.ticket else "no ticket"
+    console.print(f"[bold]{report.incident_id}[/] ({ticket}): {report.status}")
+    if report.attached:
+        console.print("This alert joined an incident already in flight; its ticket has a comment.")
+    if report.waiting_for == "review" and state and state.pull_request:
+        pr = state.pull_request
+        console.print(f"Pull request #{pr.number} ({pr.branch}) waits for review.\n"
+                      f"  approve: alertfix approve {report.incident_id}\n"
+                      f"  reject:  alertfix reject {report.incident_id}")
+    elif report.waiting_for == "deploy":
+        console.print(f"Merged. Once deployed: alertfix deployed {report.incident_id}")
+    elif state and state.outcome == "escalated":
+        console.print(f"Escalated to a human: {state.escalation}", markup=False)
+
+
+def _runtime_call(call: Any) -> Report:
+    try:
+        result: Report = call()
+        return result
+    except UnknownIncident as exc:
+        raise _fail(str(exc.args[0])) from None
+    except RuntimeError as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Argument(help="where to build the sample service")] = Path(
+        "alertfix-demo"),
+) -> None:
+    """Run the whole loop on a sample service: alert → ticket → fix → PR → deploy → closed."""
+    from agent.demo import run_demo
+
+    console.rule("alertfix demo")
+    try:
+        result = run_demo(directory.resolve(), lambda line: console.print("• " + line,
+                                                                           markup=False))
+    except FileExistsError as exc:
+        raise _fail(str(exc)) from None
+    print_timeline(result.report)
+    state = result.report.state
+    home = directory / ".alertfix"
+    if state and state.ticket:
+        console.print(f"Ticket {state.ticket.key}: {state.ticket.status}")
+    if state and state.chosen:
+        console.print(Markdown(f"```diff\n{state.chosen.diff}```"))
+    console.print(f"See the ticket and the PR:  alertfix explain --home {home} "
+                  f"{result.report.incident_id}\n"
+                  f"The alert as received:      {result.alert_file}\n"
+                  f"The fixed branch, merged:   git -C {home}/forge/shop.git log --oneline main")
+    if not result.ok:
+        raise _fail(f"the demo did not end verified and closed: {result.report.status}", 1)
+    console.print("[bold green]Done: the ticket is closed and the fix is verified.[/]")
+
+
+@app.command()
+def run(
+    alert: Annotated[Path, typer.Option(help="the alert payload (JSON)")],
+    repo: Annotated[Path, typer.Option(help="the service's git repository")],
+    source: Annotated[str, typer.Option(help="sentry | pagerduty | ci")] = "sentry",
+    branch: Annotated[str | None, typer.Option(help="default branch (default: HEAD's)")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Run the loop on one alert and repository, up to the review wait."""
+    try:
+        payload = json.loads(alert.read_text())
+    except FileNotFoundError:
+        raise _fail(f"{alert}: no such file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise _fail(f"{alert} is not JSON: {exc}") from None
+    runtime = AlertfixRuntime(_settings(home))
+    try:
+        repo_ref = runtime.register_local_repo(repo, branch)
+    except Exception as exc:
+        raise _fail(f"{repo} is not a usable git repository ({type(exc).__name__})") from None
+    try:
+        report = runtime.start(source, payload, repo_ref)
+    except AlertParseError as exc:
+        raise _fail(f"{alert}: {exc}") from None
+    print_timeline(report)
+    print_next_steps(report)
+
+
+@app.command()
+def approve(incident: str, by: str = "reviewer", home: HomeOption = None) -> None:
+    """Approve the incident's PR (embedded mode: the local forge merges, as a reviewer would)."""
+    runtime = AlertfixRuntime(_settings(home))
+    report = _runtime_call(lambda: runtime.approve(incident, by))
+    print_timeline(report)
+    print_next_steps(report)
+
+
+@app.command()
+def reject(incident: str, by: str = "reviewer", home: HomeOption = None) -> None:
+    """Reject the incident's PR: it is closed unmerged and the ticket goes back to a human."""
+    runtime = AlertfixRuntime(_settings(home))
+    report = _runtime_call(lambda: runtime.reject(incident, by))
+    print_next_steps(report)
+
+
+@app.command()
+def deployed(incident: str, environment: str = "production", home: HomeOption = None) -> None:
+    """Say the merged fix is deployed (embedded mode records the deploy tag); then verify."""
+    runtime = AlertfixRuntime(_settings(home))
+    report = _runtime_call(lambda: runtime.deployed(incident, environment))
+    print_timeline(report)
+    print_next_steps(report)
+
+
+@app.command()
+def status(home: HomeOption = None) -> None:
+    """List incidents and where each one stands."""
+    runtime = AlertfixRuntime(_settings(home))
+    table = Table(title="alertfix incidents")
+    for column in ("incident", "ticket", "alert", "stage", "pull request"):
+        table.add_column(column, overflow="fold")
+    for report in runtime.incidents():
+        state = report.state
+        alert = state.alert if state else None
+        table.add_row(
+            report.incident_id,
+            f"{state.ticket.key} ({state.ticket.status})" if state and state.ticket else "",
+            f"{alert.exception_type}: {alert.exception_message}"[:60] if alert else "",
+            report.status,
+            f"#{state.pull_request.number} {state.pull_request.status}"
+            if state and state.pull_request else "")
+    console.print(table)
+
+
+@app.command()
+def explain(incident: str, home: HomeOption = None) -> None:
+    """Show an incident's ticket, root cause and pull request."""
+    settings = _settings(home)
+    runtime = AlertfixRuntime(settings)
+    report = _runtime_call(lambda: runtime.report(runtime.incident_id(incident)))
+    print_timeline(report)
+    state = report.state
+    if state is None:
+        raise _fail(f"{incident} has not started")
+    context = runtime.context(state.repo)
+    if state.ticket and isinstance(context.tracker, LocalTracker):
+        tracker = context.tracker
+        ticket = tracker.get(state.ticket.key)
+        console.rule(f"{ticket.key} [{ticket.status}] {ticket.title}", characters="─")
+        console.print(Markdown(tracker.body(ticket.key)))
+        for comment in tracker.comments(ticket.key):
+            console.rule(characters="·")
+            console.print(Markdown(comment))
+    if state.pull_request and isinstance(context.forge, LocalForge):
+        pr = state.pull_request
+        console.rule(f"PR #{pr.number} [{pr.status}] {pr.title}", characters="─")
+        console.print(Markdown(context.forge.body(pr.number)))
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

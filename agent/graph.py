@@ -1,0 +1,73 @@
+"""build_graph(): the incident loop as a LangGraph state machine. Wiring only, no I/O.
+
+intake → ticket → rca → repair → validate → pull_request → review ⏸ → deploy ⏸ → verify → close
+                   └──────┴────────┴───────────┴────────────┴─→ escalate        verify ─→ reopen
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from langgraph.graph import END, START, StateGraph
+
+from agent.context import Context
+from agent.nodes.finish import close, escalate, reopen
+from agent.nodes.intake import intake
+from agent.nodes.pull_request import pull_request
+from agent.nodes.rca import rca
+from agent.nodes.repair import repair
+from agent.nodes.ticket import ticket
+from agent.nodes.validate import validate
+from agent.nodes.verify import verify
+from agent.nodes.waits import deploy, review
+from agent.state import IncidentState
+
+
+def after_rca(state: IncidentState) -> Literal["repair", "escalate"]:
+    return "escalate" if state.escalation or state.root_cause is None else "repair"
+
+
+def after_repair(state: IncidentState) -> Literal["validate", "escalate"]:
+    return "validate" if state.candidates else "escalate"
+
+
+def after_validate(state: IncidentState) -> Literal["pull_request", "escalate"]:
+    return "pull_request" if state.chosen else "escalate"
+
+
+def after_review(state: IncidentState) -> Literal["deploy", "escalate", "review"]:
+    if state.review == "approved":
+        return "deploy"
+    return "escalate" if state.review == "rejected" else "review"
+
+
+def after_deploy(state: IncidentState) -> Literal["verify", "deploy"]:
+    return "verify" if state.deploy else "deploy"
+
+
+def after_verify(state: IncidentState) -> Literal["close", "reopen"]:
+    return "close" if state.verification and state.verification.passed else "reopen"
+
+
+def build_graph() -> StateGraph[IncidentState, Context, IncidentState, IncidentState]:
+    graph = StateGraph(IncidentState, context_schema=Context)
+    nodes: tuple[tuple[str, Any], ...] = (
+        ("intake", intake), ("ticket", ticket), ("rca", rca), ("repair", repair),
+        ("validate", validate), ("pull_request", pull_request), ("review", review),
+        ("deploy", deploy), ("verify", verify), ("close", close), ("reopen", reopen),
+        ("escalate", escalate))
+    for name, node in nodes:
+        graph.add_node(name, node)
+    graph.add_edge(START, "intake")
+    graph.add_edge("intake", "ticket")
+    graph.add_edge("ticket", "rca")
+    graph.add_conditional_edges("rca", after_rca)
+    graph.add_conditional_edges("repair", after_repair)
+    graph.add_conditional_edges("validate", after_validate)
+    graph.add_edge("pull_request", "review")
+    graph.add_conditional_edges("review", after_review)
+    graph.add_conditional_edges("deploy", after_deploy)
+    graph.add_conditional_edges("verify", after_verify)
+    for end in ("close", "reopen", "escalate"):
+        graph.add_edge(end, END)
+    return graph

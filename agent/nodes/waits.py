@@ -1,0 +1,51 @@
+"""review and deploy: the two durable waits for people and systems outside alertfix.
+
+Each node pauses with `interrupt()`; whatever resumes it (CLI, webhook, dashboard), the
+forge and the deploy history are asked for the truth rather than trusting the resume value.
+Code before `interrupt()` runs again on resume, so it has no side effects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+from langgraph.types import interrupt
+
+from agent.context import Context
+from agent.nodes.base import stage
+from agent.state import IncidentState
+from tools import vcs
+
+
+@stage("review")
+def review(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
+    pr = state.pull_request
+    assert pr is not None
+    answer = interrupt({"waiting_for": "review", "pull_request": pr.number, "url": pr.url})
+    decision = answer.get("decision") if isinstance(answer, dict) else None
+    by = answer.get("by", "a reviewer") if isinstance(answer, dict) else "a reviewer"
+    current = runtime.context.forge.get_pull_request(pr.number)
+    if current.status == "merged":
+        return {"pull_request": current, "review": "approved",
+                "_summary": f"#{pr.number} merged by {by} as {current.merge_commit or '?'}"[:120]}
+    if current.status == "closed" or decision == "rejected":
+        return {"pull_request": current, "review": "rejected",
+                "escalation": f"pull request #{pr.number} was closed without merging by {by}; "
+                              "the fault still needs a human fix",
+                "_summary": f"#{pr.number} rejected by {by}"}
+    return {"pull_request": current, "_summary": f"#{pr.number} still open: waiting again"}
+
+
+@stage("deploy")
+def deploy(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
+    pr = state.pull_request
+    assert pr is not None and pr.merge_commit
+    interrupt({"waiting_for": "deploy", "merge_commit": pr.merge_commit})
+    ctx = runtime.context
+    repo = ctx.clone()
+    shipped = vcs.deploy_containing(repo, ctx.deploys.deploys(), pr.merge_commit)
+    if shipped is None:
+        return {"_summary": f"{pr.merge_commit[:10]} is in no deploy yet: waiting again"}
+    return {"deploy": shipped, "_summary": f"{shipped.name} ({shipped.environment}) "
+                                           f"ships {pr.merge_commit[:10]}"}

@@ -1,0 +1,265 @@
+"""Start, resume and look up incidents: thread ids, the checkpointer, the incident registry.
+
+One incident per fault: a second alert with the fingerprint of an incident still in flight
+is attached to it (a comment on its ticket) instead of starting another run. An incident
+whose process died mid-stage is resumed from its last checkpoint by the next `run`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Command
+
+from agent.context import Context, build_context
+from agent.graph import build_graph
+from agent.nodes.base import text
+from agent.settings import Settings
+from agent.state import STATE_MODELS, IncidentState, RepoRef
+from tools import vcs
+from tools.forge.local import LocalForge
+from tools.monitors import parse_alert
+from tools.ports import Deploy, TicketStatus
+
+_REGISTRY = """
+CREATE TABLE IF NOT EXISTS incidents (
+  n INTEGER PRIMARY KEY AUTOINCREMENT, fingerprint TEXT NOT NULL, source TEXT NOT NULL,
+  repo TEXT NOT NULL, status TEXT NOT NULL, finished INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS incidents_fp ON incidents(fingerprint, finished);
+"""
+
+
+class UnknownIncident(LookupError):
+    pass
+
+
+@dataclass
+class Report:
+    """Where an incident stands after a call."""
+
+    incident_id: str
+    state: IncidentState | None
+    status: str
+    waiting_for: str | None = None
+    attached: bool = False  # the alert joined an incident already in flight
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.state and self.state.outcome)
+
+
+def serializer() -> JsonPlusSerializer:
+    allowed = [(m.__module__, m.__name__) for m in STATE_MODELS]
+    allowed.append(("tools.ports", "TicketStatus"))
+    return JsonPlusSerializer(allowed_msgpack_modules=allowed)
+
+
+class AlertfixRuntime:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        settings.home.mkdir(parents=True, exist_ok=True)
+        with self._registry() as db:
+            db.executescript(_REGISTRY)
+
+    # ------------------------------------------------------------ plumbing
+
+    @contextlib.contextmanager
+    def _registry(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.settings.state_path, timeout=30)
+        db.row_factory = sqlite3.Row
+        try:
+            with db:
+                yield db
+        finally:
+            db.close()
+
+    @contextlib.contextmanager
+    def _graph(self) -> Iterator[CompiledStateGraph[Any, Any, Any, Any]]:
+        conn = sqlite3.connect(self.settings.state_path, check_same_thread=False, timeout=30)
+        try:
+            saver = SqliteSaver(conn, serde=serializer())
+            yield build_graph().compile(checkpointer=saver)
+        finally:
+            conn.close()
+
+    @staticmethod
+    def _config(incident_id: str) -> RunnableConfig:
+        return {"configurable": {"thread_id": incident_id}}
+
+    def _row(self, ref: str) -> sqlite3.Row:
+        """An incident by id (`inc-3`, `3`) or by its ticket key (`AF-1`)."""
+        number = ref.removeprefix("inc-")
+        with self._registry() as db:
+            if number.isdigit():
+                row = db.execute("SELECT * FROM incidents WHERE n = ?", (int(number),)).fetchone()
+                if row:
+                    return row
+            for row in db.execute("SELECT * FROM incidents ORDER BY n DESC").fetchall():
+                state = self.state(f"inc-{row['n']}")
+                if state and state.ticket and state.ticket.key.lower() == ref.lower():
+                    return row
+        raise UnknownIncident(f"no incident {ref!r} (see `alertfix status`)")
+
+    def incident_id(self, ref: str) -> str:
+        """The incident id for an id or a ticket key; UnknownIncident when there is none."""
+        return f"inc-{self._row(ref)['n']}"
+
+    def repo_of(self, incident_id: str) -> RepoRef:
+        return RepoRef.model_validate_json(self._row(incident_id)["repo"])
+
+    def context(self, repo: RepoRef) -> Context:
+        return build_context(self.settings, repo)
+
+    def state(self, incident_id: str) -> IncidentState | None:
+        with self._graph() as app:
+            values = app.get_state(self._config(incident_id)).values
+        return IncidentState.model_validate(values) if values else None
+
+    def report(self, incident_id: str) -> Report:
+        with self._graph() as app:
+            snapshot = app.get_state(self._config(incident_id))
+        state = IncidentState.model_validate(snapshot.values) if snapshot.values else None
+        waiting = None
+        for pending in snapshot.interrupts:
+            if isinstance(pending.value, dict):
+                waiting = pending.value.get("waiting_for")
+        status: str
+        if state and state.outcome:
+            status = state.outcome
+        elif waiting:
+            status = f"waiting for {waiting}"
+        elif snapshot.next:
+            status = f"interrupted before {', '.join(snapshot.next)}"
+        else:
+            status = "not started"
+        return Report(incident_id, state, status, waiting)
+
+    def _invoke(self, incident_id: str, repo: RepoRef, payload: Any) -> Report:
+        with self._graph() as app:
+            app.invoke(payload, self._config(incident_id), context=self.context(repo),
+                       durability="sync")
+        report = self.report(incident_id)
+        with self._registry() as db:
+            db.execute("UPDATE incidents SET status = ?, finished = ? WHERE n = ?",
+                       (report.status, int(report.finished),
+                        int(incident_id.removeprefix("inc-"))))
+        return report
+
+    # ------------------------------------------------------------ repositories
+
+    def register_local_repo(self, path: Path, default_branch: str | None = None,
+                            test_command: list[str] | None = None) -> RepoRef:
+        """Seed the embedded forge from a repository on disk (the forge becomes `origin`)."""
+        source = vcs.open_repo(path)
+        branch = default_branch or (source.head.reference.name if not source.head.is_detached
+                                    else "main")
+        forge = LocalForge.import_repository(self.settings.home, path, default_branch=branch)
+        repo = RepoRef(name=forge.name, origin=forge.clone_url(), default_branch=branch)
+        if test_command:
+            repo.test_command = test_command
+        return repo
+
+    # ------------------------------------------------------------ incidents
+
+    def start(self, source: str, payload: Any, repo: RepoRef) -> Report:
+        """Run an alert as far as it goes: to a wait, or to the end."""
+        alert = parse_alert(source, payload)  # AlertParseError before anything is written
+        with self._registry() as db:
+            active = db.execute(
+                "SELECT * FROM incidents WHERE fingerprint = ? AND finished = 0"
+                " ORDER BY n DESC LIMIT 1", (alert.fingerprint,)).fetchone()
+        if active is not None:
+            incident_id = f"inc-{active['n']}"
+            report = self.report(incident_id)
+            if report.waiting_for and report.state and report.state.ticket:
+                return self._attach(report, alert, repo)
+            if report.state is not None:  # died mid-stage: carry on from the last checkpoint
+                return self._invoke(incident_id, repo, None)
+        else:
+            with self._registry() as db:
+                number = db.execute(
+                    "INSERT INTO incidents (fingerprint, source, repo, status, created_at)"
+                    " VALUES (?, ?, ?, 'starting', ?)",
+                    (alert.fingerprint, source, repo.model_dump_json(),
+                     datetime.now(UTC).isoformat())).lastrowid
+            incident_id = f"inc-{number}"
+        initial = IncidentState(incident_id=incident_id, source=source, raw_alert=payload,
+                                repo=repo)
+        return self._invoke(incident_id, repo, initial)
+
+    def _attach(self, report: Report, alert: Any, repo: RepoRef) -> Report:
+        assert report.state and report.state.ticket
+        tracker = self.context(repo).tracker
+        tracker.comment(report.state.ticket.key, text(
+            "occurrence.md.j2", alert=alert, incident_id=report.incident_id, recurrence=False))
+        report.attached = True
+        return report
+
+    def resume(self, ref: str, answer: Any = None) -> Report:
+        incident_id = self.incident_id(ref)
+        repo = self.repo_of(incident_id)
+        report = self.report(incident_id)
+        payload: Command[Any] | None = Command(resume=answer) if report.waiting_for else None
+        return self._invoke(incident_id, repo, payload)
+
+    def approve(self, ref: str, by: str = "reviewer") -> Report:
+        """The reviewer approves; in embedded mode the local forge merges, as they would."""
+        report = self.report(self.incident_id(ref))
+        self._expect(report, "review")
+        assert report.state and report.state.pull_request
+        forge = self.context(report.state.repo).forge
+        if isinstance(forge, LocalForge):
+            forge.merge(report.state.pull_request.number, reviewer=by)
+        return self.resume(report.incident_id, {"decision": "approved", "by": by})
+
+    def reject(self, ref: str, by: str = "reviewer") -> Report:
+        report = self.report(self.incident_id(ref))
+        self._expect(report, "review")
+        assert report.state and report.state.pull_request
+        forge = self.context(report.state.repo).forge
+        if isinstance(forge, LocalForge):
+            forge.reject(report.state.pull_request.number)
+        return self.resume(report.incident_id, {"decision": "rejected", "by": by})
+
+    def record_deploy(self, ref: str, environment: str = "production") -> Deploy:
+        """Record that the merged fix is deployed, as a CD system would in embedded mode."""
+        report = self.report(self.incident_id(ref))
+        self._expect(report, "deploy")
+        assert report.state and report.state.pull_request
+        deploys = self.context(report.state.repo).deploys
+        merge_commit = report.state.pull_request.merge_commit
+        if not isinstance(deploys, vcs.TagDeployHistory) or not merge_commit:
+            raise RuntimeError("deploys are recorded by the deployment system, not alertfix")
+        return deploys.record(merge_commit, environment)
+
+    def deployed(self, ref: str, environment: str = "production") -> Report:
+        """The fix is deployed: record it (embedded mode) and let verify run."""
+        self.record_deploy(ref, environment)
+        return self.resume(ref, {"environment": environment})
+
+    @staticmethod
+    def _expect(report: Report, waiting_for: str) -> None:
+        if report.waiting_for != waiting_for:
+            raise RuntimeError(f"{report.incident_id} is not waiting for {waiting_for} "
+                               f"(it is {report.status})")
+
+    def incidents(self) -> list[Report]:
+        with self._registry() as db:
+            rows = db.execute("SELECT n FROM incidents ORDER BY n").fetchall()
+        return [self.report(f"inc-{row['n']}") for row in rows]
+
+
+def ticket_done(report: Report) -> bool:
+    return bool(report.state and report.state.ticket
+                and report.state.ticket.status == TicketStatus.DONE)

@@ -1,0 +1,132 @@
+"""IncidentState and the stage models: everything the graph knows about one incident.
+
+State is data (serialisable, checkpointed); adapters travel in the Context instead.
+"""
+
+from __future__ import annotations
+
+import operator
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from tools.ports import Alert, Deploy, Frame, PullRequestInfo, Ticket, utcnow
+
+
+class RepoRef(BaseModel):
+    """The service repository an incident belongs to."""
+
+    name: str
+    origin: str  # clone URL of the forge's copy
+    default_branch: str = "main"
+    path_prefixes: list[str] = Field(default_factory=list)
+    test_command: list[str] = Field(default_factory=lambda: ["python", "-m", "pytest", "-q"])
+
+
+class Location(BaseModel):
+    path: str  # repository-relative
+    function: str  # qualified name
+    line: int
+    function_start: int
+    function_end: int
+    source_line: str = ""
+
+
+class Suspect(BaseModel):
+    sha: str
+    summary: str
+    author: str
+    date: str
+    score: float
+    evidence: list[str] = Field(default_factory=list)
+    deploy: str | None = None  # the deploy that shipped it
+
+
+class RootCause(BaseModel):
+    base_sha: str  # the commit that was running when the alert fired
+    location: Location | None = None
+    frames: list[Frame] = Field(default_factory=list)  # the alert's frames, mapped to the repo
+    suspects: list[Suspect] = Field(default_factory=list)
+    running_deploy: Deploy | None = None
+    explanation: str = ""
+    confidence: float = 0.0
+    warnings: list[str] = Field(default_factory=list)
+
+
+class RegressionTest(BaseModel):
+    path: str
+    source: str
+    nodeid: str  # pytest node id
+    description: str
+    reproduces: bool | None = None  # did it fail at the base commit with the alert's error?
+
+
+class Candidate(BaseModel):
+    id: str
+    strategy: str  # "template:key-get", "template:none-guard", ...
+    description: str
+    path: str
+    new_source: str
+    diff: str
+    lines_changed: int
+
+
+class Validation(BaseModel):
+    candidate_id: str
+    regression_passed: bool | None  # None when there was no reproducing test
+    suite_passed: bool
+    failed_tests: list[str] = Field(default_factory=list)
+    seconds: float = 0.0
+    isolation: str = ""
+    detail: str = ""
+
+    @property
+    def accepted(self) -> bool:
+        return self.suite_passed and self.regression_passed is not False
+
+
+class Verification(BaseModel):
+    passed: bool
+    deploy: Deploy
+    new_events: int
+    scenario_passed: bool | None
+    detail: str
+
+
+class StageEvent(BaseModel):
+    stage: str
+    started_at: datetime = Field(default_factory=utcnow)
+    seconds: float = 0.0
+    summary: str = ""
+
+
+Outcome = Literal["closed", "escalated", "reopened"]
+
+
+class IncidentState(BaseModel):
+    incident_id: str
+    source: str
+    raw_alert: dict[str, Any]
+    repo: RepoRef
+    alert: Alert | None = None
+    ticket: Ticket | None = None
+    root_cause: RootCause | None = None
+    regression_test: RegressionTest | None = None
+    candidates: list[Candidate] = Field(default_factory=list)
+    repair_notes: list[str] = Field(default_factory=list)  # strategies that declined, and why
+    validations: list[Validation] = Field(default_factory=list)
+    chosen: Candidate | None = None
+    pull_request: PullRequestInfo | None = None
+    review: Literal["approved", "rejected"] | None = None
+    deploy: Deploy | None = None
+    verification: Verification | None = None
+    escalation: str | None = None
+    outcome: Outcome | None = None
+    timeline: Annotated[list[StageEvent], operator.add] = Field(default_factory=list)
+
+
+STATE_MODELS: tuple[type[BaseModel], ...] = (
+    RepoRef, Location, Suspect, RootCause, RegressionTest, Candidate, Validation, Verification,
+    StageEvent, IncidentState, Alert, Frame, Ticket, Deploy, PullRequestInfo,
+)

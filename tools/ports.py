@@ -1,0 +1,220 @@
+"""Protocols and value types shared by the adapters.
+
+Everything an outside system hands to alertfix, or receives from it, is one of these models.
+They are plain pydantic data so that they can travel in the LangGraph state and be checkpointed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, Field
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# ---------------------------------------------------------------- alerts
+
+AlertSource = Literal["sentry", "pagerduty", "ci"]
+
+
+class Frame(BaseModel):
+    """One stack frame, oldest first in a stack; the crashing frame is the last."""
+
+    filename: str = ""  # as reported by the source (may be a deploy path or module path)
+    abs_path: str = ""
+    module: str = ""
+    function: str = ""
+    lineno: int | None = None
+    context_line: str | None = None
+    in_app: bool = True
+    vars: dict[str, Any] = Field(default_factory=dict)
+    repo_path: str | None = None  # repository-relative path, once mapped
+
+
+class Alert(BaseModel):
+    """Every alert source lands as one of these."""
+
+    source: AlertSource
+    service: str = ""
+    environment: str = ""
+    release: str = ""
+    title: str = ""
+    exception_type: str = ""
+    exception_message: str = ""
+    frames: list[Frame] = Field(default_factory=list)  # oldest first, crash last
+    fingerprint: str
+    occurred_at: datetime = Field(default_factory=utcnow)
+    links: dict[str, str] = Field(default_factory=dict)
+    raw: dict[str, Any] = Field(default_factory=dict)  # the payload as received, for the audit
+
+    @property
+    def in_app_frames(self) -> list[Frame]:
+        return [f for f in self.frames if f.in_app]
+
+    @property
+    def crash_frame(self) -> Frame | None:
+        """The innermost in-app frame: where the agent looks first."""
+        frames = self.in_app_frames
+        return frames[-1] if frames else None
+
+
+class AlertParseError(ValueError):
+    """The payload is not an alert alertfix understands; the message says why."""
+
+
+# ---------------------------------------------------------------- tracker
+
+class TicketStatus(StrEnum):
+    OPEN = "Open"
+    IN_PROGRESS = "In Progress"
+    IN_REVIEW = "In Review"
+    DONE = "Done"
+    REOPENED = "Reopened"
+
+
+class TicketDraft(BaseModel):
+    title: str
+    body: str
+    fingerprint: str
+    labels: list[str] = Field(default_factory=list)
+    severity: str = "error"
+
+
+class Ticket(BaseModel):
+    key: str
+    title: str
+    status: TicketStatus
+    fingerprint: str
+    labels: list[str] = Field(default_factory=list)
+    url: str = ""
+
+
+class Tracker(Protocol):
+    def create(self, draft: TicketDraft) -> Ticket: ...
+
+    def find(self, fingerprint: str) -> Ticket | None:
+        """The newest ticket carrying this fingerprint, whatever its status."""
+        ...
+
+    def comment(self, key: str, body: str) -> None: ...
+
+    def transition(self, key: str, status: TicketStatus) -> Ticket: ...
+
+    def close(self, key: str, summary: str) -> Ticket: ...
+
+
+# ---------------------------------------------------------------- forge
+
+PullRequestStatus = Literal["open", "merged", "closed"]
+
+
+class PullRequestDraft(BaseModel):
+    branch: str
+    base: str
+    title: str
+    body: str
+    labels: list[str] = Field(default_factory=list)
+    draft: bool = False
+
+
+class PullRequestInfo(BaseModel):
+    number: int
+    branch: str
+    base: str
+    title: str
+    status: PullRequestStatus
+    url: str = ""
+    head_sha: str = ""
+    merge_commit: str | None = None
+
+
+class Forge(Protocol):
+    """Where branches are pushed and pull requests opened. Never merges."""
+
+    default_branch: str
+
+    def clone_url(self) -> str:
+        """A URL git can clone and fetch from, without credentials in it."""
+        ...
+
+    def push_branch(self, workdir: Path, branch: str) -> None:
+        """Push `branch` from the clone at `workdir`; refuses the default branch."""
+        ...
+
+    def open_pull_request(self, draft: PullRequestDraft) -> PullRequestInfo:
+        """Open a PR, or return (and update) the open one already on that branch."""
+        ...
+
+    def find_pull_request(self, branch: str) -> PullRequestInfo | None: ...
+
+    def get_pull_request(self, number: int) -> PullRequestInfo: ...
+
+    def comment(self, number: int, body: str) -> None: ...
+
+
+# ---------------------------------------------------------------- deploys and events
+
+class Deploy(BaseModel):
+    name: str  # deploy-3, a deployment id, a release version
+    sha: str
+    environment: str = "production"
+    deployed_at: datetime
+
+
+@runtime_checkable
+class DeployHistory(Protocol):
+    def deploys(self, environment: str | None = None) -> list[Deploy]:
+        """All deploys, oldest first."""
+        ...
+
+
+class EventSource(Protocol):
+    """Where the agent asks whether an error is still happening (verify)."""
+
+    def count_events(self, fingerprint: str, since: datetime) -> int: ...
+
+
+# ---------------------------------------------------------------- sandbox
+
+TestOutcome = Literal["passed", "failed", "error", "skipped"]
+
+
+class TestCaseResult(BaseModel):
+    __test__ = False  # not a pytest class
+    nodeid: str
+    outcome: TestOutcome
+    seconds: float = 0.0
+    message: str = ""
+
+
+class TestRun(BaseModel):
+    """The result of one sandboxed test command."""
+
+    __test__ = False
+    command: list[str]
+    exit_code: int | None  # None when it was killed
+    timed_out: bool = False
+    seconds: float = 0.0
+    output: str = ""  # captured stdout+stderr, capped
+    tests: list[TestCaseResult] = Field(default_factory=list)
+    isolation: str = ""  # what walls the run had, e.g. "netns+rlimits" or "none"
+
+    @property
+    def passed(self) -> bool:
+        return self.exit_code == 0 and not self.timed_out
+
+    def outcome_of(self, nodeid_suffix: str) -> TestOutcome | None:
+        for test in self.tests:
+            if test.nodeid.endswith(nodeid_suffix):
+                return test.outcome
+        return None
+
+
+class Sandbox(Protocol):
+    def run(self, workdir: Path, command: list[str], timeout_s: float) -> TestRun: ...

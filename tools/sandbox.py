@@ -1,0 +1,760 @@
+"""Isolated test runs: code alertfix did not write, on a machine that holds its credentials.
+
+One run is three processes deep:
+
+    host (this module) ─▶ unshare (new network, pid and mount namespaces)
+                       ─▶ init (``_sandbox_init``, pid 1 of the namespace, trusted)
+                       ─▶ the command (untrusted: the service's tests with a candidate patch)
+
+The init raises the walls before it forks the command: every mount read-only except the
+worktree and a per-run scratch directory, fresh tmpfs on /tmp, /var/tmp, /dev/shm and /run,
+a pids cgroup (root ignores RLIMIT_NPROC), all capabilities dropped, no_new_privs, and rlimits
+on the command. It reports what it managed on a private pipe, so the isolation recorded in
+``TestRun.isolation`` is what was actually in force, not what was asked for. Where the
+namespaces cannot be made (no user namespaces for an unprivileged user, say) the command still
+runs, under rlimits only, and the result says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+from pydantic import BaseModel, Field
+
+from tools.ports import Sandbox, TestCaseResult, TestOutcome, TestRun
+
+# Variables a test may see from the host; everything else (tokens, cloud and git credentials,
+# SSH agent sockets, proxies) is dropped. Values are copied only if present.
+ENV_ALLOWLIST = ("LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "TERM")
+
+MESSAGE_CHARS = 2_000  # per failed test: the assertion line plus the end of the traceback
+_STATUS_FD_ENV = "ALERTFIX_SANDBOX_STATUS_FD"
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    cpu_seconds: int = 300
+    memory_bytes: int = 2 * 1024**3  # address space per process
+    max_processes: int = 256
+    file_size_bytes: int = 256 * 1024**2
+    output_bytes: int = 200_000
+    # On the wall-clock limit the command first gets SIGINT, so pytest can write the JUnit
+    # report for the tests that finished, then SIGKILL after this grace.
+    interrupt_grace_s: float = 2.0
+
+
+# ---------------------------------------------------------------- the init (runs in the namespace)
+
+
+def _sandbox_init() -> None:
+    """pid 1 of the sandbox: raise the walls, fork the command, reap, report.
+
+    Shipped to the child as source text (``python -I -S -c``) so it needs nothing but the
+    standard library and works whatever python the command uses. argv[1] is a JSON config.
+    """
+    import ctypes
+    import json
+    import os
+    import re
+    import resource
+    import signal
+    import sys
+
+    cfg = json.loads(sys.argv[1])
+    status_fd = int(cfg["status_fd"])
+    os.set_inheritable(status_fd, False)  # the command must not be able to forge the report
+    status: dict[str, Any] = {"started": True, "errors": []}
+    errors: list[str] = status["errors"]
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def mount(src: str | None, dst: str, fstype: str | None, flags: int, data: str | None) -> None:
+        def enc(s: str | None) -> bytes | None:
+            return None if s is None else s.encode()
+
+        if libc.mount(enc(src), enc(dst), enc(fstype), ctypes.c_ulong(flags), enc(data)) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"mount {src} {dst}: {os.strerror(err)}")
+
+    ms_rdonly, ms_nosuid, ms_nodev, ms_noexec = 1, 2, 4, 8
+    ms_remount, ms_bind, ms_rec, ms_private = 32, 4096, 16384, 1 << 18
+    ms_noatime, ms_nodiratime, ms_relatime = 1024, 2048, 1 << 21
+    opt_flags = {
+        "nosuid": ms_nosuid, "nodev": ms_nodev, "noexec": ms_noexec,
+        "noatime": ms_noatime, "nodiratime": ms_nodiratime, "relatime": ms_relatime,
+    }  # fmt: skip
+
+    keeps = [os.path.realpath(p) for p in cfg["writable"]]
+
+    def under(path: str, roots: list[str]) -> bool:
+        return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
+
+    # The cgroup first: /sys is read-only a moment later, and the command must start inside it.
+    if cfg.get("cgroup"):
+        try:
+            with open(os.path.join(cfg["cgroup"], "cgroup.procs"), "w") as f:
+                f.write("0")
+            status["cgroup"] = True
+        except OSError as exc:
+            errors.append(f"cgroup: {exc}")
+
+    if cfg["namespaces"]:
+        try:
+            mount(None, "/", None, ms_rec | ms_private, None)  # nothing propagates to the host
+            for keep in keeps:
+                mount(keep, keep, None, ms_bind | ms_rec, None)
+            keep_fds = {k: os.open(k, os.O_PATH) for k in keeps}
+            failed = []
+            with open("/proc/self/mountinfo") as f:
+                lines = f.read().splitlines()
+            for line in lines:
+                fields = line.split()
+                target = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4])
+                if under(target, keeps):
+                    continue
+                flags = ms_remount | ms_bind | ms_rdonly
+                for opt in fields[5].split(","):  # locked flags must be kept or EPERM
+                    flags |= opt_flags.get(opt, 0)
+                try:
+                    mount(None, target, None, flags, None)
+                except OSError as exc:
+                    if exc.errno != 2:  # a mount point hidden under another mount
+                        failed.append(f"{target}: {exc.strerror}")
+            # Private scratch space where programs expect it; keeps beneath are bound back in.
+            for tmp in ("/tmp", "/var/tmp", "/dev/shm", "/run"):
+                if not os.path.isdir(tmp) or os.path.islink(tmp):
+                    continue
+                try:
+                    mount("tmpfs", tmp, "tmpfs", ms_nosuid | ms_nodev, "mode=1777,size=512m")
+                except OSError as exc:
+                    failed.append(f"tmpfs {tmp}: {exc.strerror}")
+                    continue
+                for keep, fd in keep_fds.items():
+                    if under(keep, [tmp]):
+                        os.makedirs(keep, exist_ok=True)
+                        mount(f"/proc/self/fd/{fd}", keep, None, ms_bind | ms_rec, None)
+            status["ro_fs"] = not failed
+            errors.extend(failed)
+        except OSError as exc:
+            errors.append(f"mounts: {exc}")
+
+    # Drop every capability for good: an empty bounding set means even uid 0 gains nothing on
+    # exec, so the command cannot remount, leave the cgroup, or load a module.
+    try:
+        with open("/proc/sys/kernel/cap_last_cap") as f:
+            last_cap = int(f.read())
+        pr_capbset_drop, pr_set_no_new_privs, pr_cap_ambient = 24, 38, 47
+        for cap in range(last_cap + 1):
+            if libc.prctl(pr_capbset_drop, cap, 0, 0, 0) != 0 and ctypes.get_errno() != 22:
+                raise OSError(ctypes.get_errno(), f"capbset drop {cap}")
+        libc.prctl(pr_cap_ambient, 4, 0, 0, 0)  # PR_CAP_AMBIENT_CLEAR_ALL
+        if libc.prctl(pr_set_no_new_privs, 1, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "no_new_privs")
+        status["caps_dropped"] = True
+    except OSError as exc:
+        errors.append(f"caps: {exc}")
+
+    os.write(status_fd, (json.dumps(status) + "\n").encode())
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the host's SIGINT is meant for the command
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    argv = cfg["argv"]
+    pid = os.fork()
+    if pid == 0:
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            limits = cfg["rlimits"]
+            for name, value in limits.items():
+                soft = int(value)
+                hard = soft + 5 if name == "RLIMIT_CPU" else soft  # SIGXCPU, then SIGKILL
+                resource.setrlimit(getattr(resource, name), (soft, hard))
+            os.chdir(cfg["cwd"])
+            os.execvpe(argv[0], argv, cfg["env"])
+        except BaseException as exc:  # noqa: BLE001 - report anything, never fall through
+            os.write(2, f"sandbox: cannot start {argv[0]}: {exc}\n".encode())
+        os._exit(127)
+    # Reap everything (pid 1 inherits orphans); the command's own status is the run's.
+    code = 0
+    while True:
+        try:
+            child, wstatus = os.waitpid(-1, 0)
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+        if child == pid:
+            code = os.waitstatus_to_exitcode(wstatus)
+            break  # daemons the command left die with the namespace, or with the group
+    os.write(status_fd, (json.dumps({"exit_code": code}) + "\n").encode())
+    # Leaving pid 1 tears the namespace down, with any daemon the tests left running.
+    os._exit(0)
+
+
+_INIT_SOURCE = (
+    "from typing import Any\n"
+    + textwrap.dedent(inspect.getsource(_sandbox_init))
+    + "\n_sandbox_init()\n"
+)
+
+
+# ---------------------------------------------------------------- host side
+
+
+def _pids_cgroup_root() -> Path | None:
+    """A writable pids cgroup hierarchy (v1 or v2), or None; only root gets one here."""
+    if os.geteuid() != 0:
+        return None
+    v1 = Path("/sys/fs/cgroup/pids")
+    if (v1 / "cgroup.procs").exists() and os.access(v1, os.W_OK):
+        return v1
+    v2 = Path("/sys/fs/cgroup")
+    with contextlib.suppress(OSError):
+        if "pids" in (v2 / "cgroup.subtree_control").read_text().split() and os.access(
+            v2, os.W_OK
+        ):
+            return v2
+    return None
+
+
+class _OutputBuffer:
+    """Keeps the first quarter and the last three quarters of a capped stream.
+
+    pytest's summary is at the end, an import crash at the start; the middle is dropped.
+    """
+
+    def __init__(self, cap: int) -> None:
+        self.head_cap = cap // 4
+        self.tail_cap = cap - self.head_cap
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.dropped = 0
+
+    def feed(self, chunk: bytes) -> None:
+        room = self.head_cap - len(self.head)
+        if room > 0:
+            self.head += chunk[:room]
+            chunk = chunk[room:]
+        self.tail += chunk
+        if len(self.tail) > self.tail_cap:
+            extra = len(self.tail) - self.tail_cap
+            del self.tail[:extra]
+            self.dropped += extra
+
+    def text(self) -> str:
+        middle = f"\n[... {self.dropped} bytes of output dropped ...]\n" if self.dropped else ""
+        return (bytes(self.head).decode(errors="replace") + middle
+                + bytes(self.tail).decode(errors="replace"))  # fmt: skip
+
+
+def _drain(stream: Any, buffer: _OutputBuffer) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        while chunk := stream.read1(65536):
+            buffer.feed(chunk)
+
+
+def _pytest_index(command: Sequence[str]) -> int | None:
+    """Index of the token after which pytest's own arguments start, or None."""
+    for i, token in enumerate(command):
+        if token in ("pytest", "py.test") and i > 0 and command[i - 1] == "-m":
+            return i
+        if i == 0 and os.path.basename(token) in ("pytest", "py.test"):
+            return 0
+    return None
+
+
+class SubprocessSandbox:
+    """Runs a command in namespaces with rlimits; implements ``tools.ports.Sandbox``."""
+
+    def __init__(
+        self, limits: SandboxLimits | None = None, python: str | None = None, network: bool = False
+    ) -> None:
+        self.limits = limits or SandboxLimits()
+        self.python = python or sys.executable
+        self.network = network
+        self._namespaces_work: bool | None = None  # learnt on the first run
+        self._unshare = shutil.which("unshare")
+
+    # -- public
+
+    def run(
+        self,
+        workdir: Path,
+        command: list[str],
+        timeout_s: float,
+        env: Mapping[str, str] | None = None,
+    ) -> TestRun:
+        """Run ``command`` in ``workdir``; never raises for what the command does."""
+        workdir = Path(workdir).resolve()
+        argv = list(command)
+        if argv and argv[0] in ("python", "python3"):
+            argv[0] = self.python
+        with tempfile.TemporaryDirectory(prefix="alertfix-sandbox-") as scratch_dir:
+            scratch = Path(scratch_dir)
+            for sub in ("home", "tmp"):
+                (scratch / sub).mkdir()
+            junit = scratch / "junit.xml"
+            at = _pytest_index(argv)
+            if at is not None:
+                # xunit1 keeps the file attribute, which makes node ids exact.
+                argv[at + 1 : at + 1] = [f"--junitxml={junit}", "-o", "junit_family=xunit1"]
+            run_env = self._environment(scratch, env)
+            use_ns = self._namespaces_work is not False and self._unshare is not None
+            result, started = self._run_once(workdir, argv, timeout_s, run_env, scratch, use_ns)
+            if use_ns and not started:
+                # unshare itself failed (no user namespaces here, say): run with what is left.
+                self._namespaces_work = False
+                why = result.output.strip().splitlines()[-1:] or ["no reason given"]
+                result, _ = self._run_once(workdir, argv, timeout_s, run_env, scratch, False)
+                result.output += f"\n[sandbox] namespaces unavailable: {why[0]}"
+            elif use_ns:
+                self._namespaces_work = True
+            if at is not None and junit.exists():
+                result.tests = parse_junit(junit.read_bytes(), workdir)
+            result.command = list(command)
+            return result
+
+    # -- internals
+
+    def _environment(self, scratch: Path, extra: Mapping[str, str] | None) -> dict[str, str]:
+        env = {k: os.environ[k] for k in ENV_ALLOWLIST if k in os.environ}
+        python_bin = os.path.dirname(self.python)
+        env.update(
+            PATH=os.pathsep.join([python_bin, "/usr/local/bin", "/usr/bin", "/bin"]),
+            HOME=str(scratch / "home"),
+            TMPDIR=str(scratch / "tmp"),
+            USER="sandbox",
+            LOGNAME="sandbox",
+            PYTHONNOUSERSITE="1",
+            PIP_DISABLE_PIP_VERSION_CHECK="1",
+            GIT_CONFIG_NOSYSTEM="1",
+            GIT_TERMINAL_PROMPT="0",
+        )
+        env.update(extra or {})
+        return env
+
+    def _make_cgroup(self) -> Path | None:
+        root = _pids_cgroup_root()
+        if root is None:
+            return None
+        path = root / f"alertfix-sandbox-{uuid.uuid4().hex[:12]}"
+        try:
+            path.mkdir()
+            (path / "pids.max").write_text(str(self.limits.max_processes))
+        except OSError:
+            with contextlib.suppress(OSError):
+                path.rmdir()
+            return None
+        return path
+
+    def _rlimits(self, in_userns: bool) -> dict[str, int]:
+        lim = self.limits
+        nproc = lim.max_processes
+        if not in_userns and os.geteuid() != 0:
+            # RLIMIT_NPROC counts every process of the uid: leave room for those already running.
+            nproc += _count_processes_of(os.getuid())
+        return {
+            "RLIMIT_CPU": lim.cpu_seconds,
+            "RLIMIT_AS": lim.memory_bytes,
+            "RLIMIT_NPROC": nproc,
+            "RLIMIT_FSIZE": lim.file_size_bytes,
+            "RLIMIT_CORE": 0,
+        }
+
+    def _run_once(
+        self,
+        workdir: Path,
+        argv: list[str],
+        timeout_s: float,
+        env: dict[str, str],
+        scratch: Path,
+        use_ns: bool,
+    ) -> tuple[TestRun, bool]:
+        root = os.geteuid() == 0
+        prefix: list[str] = []
+        if use_ns:
+            assert self._unshare is not None
+            prefix = [self._unshare]
+            if not root:
+                prefix += ["--user", "--map-root-user"]
+            if not self.network:
+                prefix.append("--net")
+            prefix += ["--pid", "--fork", "--kill-child", "--mount-proc"]
+        cgroup = self._make_cgroup()
+        status_r, status_w = os.pipe()
+        cfg = {
+            "argv": argv,
+            "cwd": str(workdir),
+            "env": env,
+            "writable": [str(workdir), str(scratch)],
+            "namespaces": use_ns,
+            "cgroup": str(cgroup) if cgroup else None,
+            "rlimits": self._rlimits(use_ns and not root),
+            "status_fd": status_w,
+        }
+        init = [sys.executable, "-I", "-S", "-c", _INIT_SOURCE, json.dumps(cfg)]
+        started_at = time.monotonic()
+        buffer = _OutputBuffer(self.limits.output_bytes)
+        timed_out = False
+        try:
+            proc = subprocess.Popen(
+                prefix + init,
+                cwd=workdir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # one process group to kill
+                pass_fds=(status_w,),
+            )
+        except OSError as exc:
+            os.close(status_r)
+            os.close(status_w)
+            self._remove_cgroup(cgroup)
+            run = TestRun(command=argv, exit_code=None, output=f"[sandbox] cannot start: {exc}")
+            return run, True
+        os.close(status_w)
+        reader = threading.Thread(target=_drain, args=(proc.stdout, buffer), daemon=True)
+        reader.start()
+        try:
+            proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            self._signal_group(proc.pid, signal.SIGINT)
+            try:
+                proc.wait(timeout=self.limits.interrupt_grace_s)
+            except subprocess.TimeoutExpired:
+                pass
+        # Whatever is left in the group (everything, without a pid namespace) goes now.
+        self._signal_group(proc.pid, signal.SIGKILL)
+        proc.wait()
+        self._remove_cgroup(cgroup)
+        reader.join(timeout=2.0)
+        if proc.stdout:
+            proc.stdout.close()
+        seconds = time.monotonic() - started_at
+        reports = _read_status(status_r)
+        os.close(status_r)
+        started = bool(reports) and reports[0].get("started", False)
+        setup = reports[0] if reports else {}
+        exit_code: int | None = next(
+            (int(r["exit_code"]) for r in reports if "exit_code" in r), None
+        )
+        if exit_code is None and not timed_out and not use_ns:
+            exit_code = proc.returncode
+        notes = []
+        if timed_out:
+            notes.append(f"[sandbox] wall-clock limit of {timeout_s:g}s reached: killed")
+            exit_code = None
+        elif exit_code is not None and exit_code < 0:
+            notes.append(f"[sandbox] killed by {_signal_reason(-exit_code)}")
+        for err in setup.get("errors", []):
+            notes.append(f"[sandbox] isolation: {err}")
+        output = buffer.text() + ("\n" + "\n".join(notes) if notes else "")
+        run = TestRun(
+            command=argv,
+            exit_code=exit_code,
+            timed_out=timed_out,
+            seconds=round(seconds, 3),
+            output=output,
+            isolation=self._describe(use_ns and started, setup, root),
+        )
+        return run, started
+
+    def _describe(self, namespaces: bool, setup: Mapping[str, Any], root: bool) -> str:
+        walls = []
+        if self.network:
+            walls.append("network-allowed")
+        else:
+            walls.append("netns" if namespaces else "no-netns")
+        walls.append("pidns" if namespaces else "no-pidns")
+        walls.append("ro-fs" if setup.get("ro_fs") else "rw-fs")
+        walls.append("nocaps" if setup.get("caps_dropped") else "caps")
+        if setup.get("cgroup"):
+            walls.append("pids-cgroup")
+        elif not root:
+            walls.append("nproc-rlimit")
+        else:
+            walls.append("nproc-unenforced")  # root is exempt from RLIMIT_NPROC
+        walls.append("rlimits")
+        return "+".join(walls)
+
+    @staticmethod
+    def _signal_group(pgid: int, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, sig)
+
+    @staticmethod
+    def _remove_cgroup(cgroup: Path | None) -> None:
+        if cgroup is None:
+            return
+        for _ in range(100):  # the kernel frees the cgroup once the last zombie is reaped
+            with contextlib.suppress(OSError):
+                for pid in (cgroup / "cgroup.procs").read_text().split():
+                    with contextlib.suppress(OSError):
+                        os.kill(int(pid), signal.SIGKILL)
+            try:
+                cgroup.rmdir()
+                return
+            except FileNotFoundError:
+                return
+            except OSError:
+                time.sleep(0.02)
+
+
+def _read_status(fd: int) -> list[dict[str, Any]]:
+    os.set_blocking(fd, False)
+    data = b""
+    with contextlib.suppress(BlockingIOError, OSError):
+        while chunk := os.read(fd, 65536):
+            data += chunk
+    reports = []
+    for line in data.decode(errors="replace").splitlines():
+        with contextlib.suppress(ValueError):
+            reports.append(json.loads(line))
+    return reports
+
+
+def _count_processes_of(uid: int) -> int:
+    count = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                count += entry.stat().st_uid == uid
+    return count
+
+
+_SIGNAL_REASONS = {
+    signal.SIGXCPU: "the CPU-time limit",
+    signal.SIGXFSZ: "the file-size limit",
+    signal.SIGKILL: "the CPU-time hard limit, the out-of-memory killer, or a test",
+}
+
+
+def _signal_reason(signum: int) -> str:
+    try:
+        sig = signal.Signals(signum)
+    except ValueError:
+        return f"signal {signum}"
+    reason = _SIGNAL_REASONS.get(sig)
+    return f"{sig.name} ({reason})" if reason else sig.name
+
+
+def isolation_gaps(isolation: str) -> list[str]:
+    """The walls a run lacked, worded for the audit trail and the PR body."""
+    parts = set(isolation.split("+")) if isolation else set()
+    gaps = {
+        "no-netns": "network was reachable (no network namespace)",
+        "network-allowed": "network was allowed on purpose",
+        "no-pidns": "processes were not in their own pid namespace",
+        "rw-fs": "the file system outside the worktree was writable",
+        "caps": "capabilities were not dropped",
+        "nproc-unenforced": "the number of processes was not limited",
+    }
+    return [text for key, text in gaps.items() if key in parts] or (
+        [] if parts else ["no isolation recorded"]
+    )
+
+
+# ---------------------------------------------------------------- JUnit XML
+
+
+def _truncate_message(message: str, body: str) -> str:
+    """The assertion line first, then the end of the traceback, within MESSAGE_CHARS."""
+    message, body = message.strip(), body.strip()
+    if len(message) > MESSAGE_CHARS // 2:
+        message = message[: MESSAGE_CHARS // 2 - 3] + "..."
+    if not body or body == message:
+        return message
+    room = MESSAGE_CHARS - len(message) - 2
+    if len(body) > room:
+        body = "..." + body[-(room - 3) :]
+    return f"{message}\n\n{body}" if message else body
+
+
+def _nodeid(case: ElementTree.Element, workdir: Path | None) -> str:
+    name = case.get("name", "")
+    classname = case.get("classname", "")
+    file = case.get("file", "")
+    if not classname:  # a collection error names the module
+        return file or name
+    if not file and workdir is not None:
+        # xunit2 has no file attribute: find the longest dotted prefix that is a module.
+        parts = classname.split(".")
+        for n in range(len(parts), 0, -1):
+            candidate = "/".join(parts[:n]) + ".py"
+            if (workdir / candidate).exists():
+                file = candidate
+                break
+    if not file:
+        return "::".join([classname.replace(".", "/") + ".py", name])
+    module = file[:-3].replace("/", ".") if file.endswith(".py") else file.replace("/", ".")
+    rest = classname[len(module) + 1 :] if classname.startswith(module) else ""
+    return "::".join([file, *[p for p in rest.split(".") if p], name])
+
+
+def parse_junit(xml: bytes, workdir: Path | None = None) -> list[TestCaseResult]:
+    """pytest's JUnit XML (xunit1 or xunit2) as results; an unreadable report is no results."""
+    try:
+        root = ElementTree.fromstring(xml)
+    except ElementTree.ParseError:
+        return []
+    results: dict[str, TestCaseResult] = {}
+    rank = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
+    for case in root.iter("testcase"):
+        outcome: TestOutcome = "passed"
+        message = ""
+        for tag, this in (("skipped", "skipped"), ("failure", "failed"), ("error", "error")):
+            for child in case.findall(tag):
+                if rank[this] >= rank[outcome]:
+                    outcome = this  # type: ignore[assignment]
+                    message = _truncate_message(child.get("message", ""), child.text or "")
+        nodeid = _nodeid(case, workdir)
+        seconds = float(case.get("time", "0") or 0)
+        previous = results.get(nodeid)
+        if previous is None or rank[outcome] > rank[previous.outcome]:
+            results[nodeid] = TestCaseResult(
+                nodeid=nodeid, outcome=outcome, seconds=seconds, message=message
+            )
+    return list(results.values())
+
+
+# ---------------------------------------------------------------- comparing runs
+
+
+class RunComparison(BaseModel):
+    """How each test moved between a run before and a run after a patch (lists of node ids).
+
+    "fail" means failed or error. A test that passed before and is missing after counts as
+    pass_to_fail (a patch must not make tests disappear) and is also listed in ``missing``.
+    Skipped tests are in neither list. ``flaky`` holds tests whose rerun disagreed with the
+    first run; they are removed from the other lists and not blamed on the patch.
+    """
+
+    fail_to_pass: list[str] = Field(default_factory=list)
+    pass_to_pass: list[str] = Field(default_factory=list)
+    pass_to_fail: list[str] = Field(default_factory=list)
+    fail_to_fail: list[str] = Field(default_factory=list)
+    flaky: list[str] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list)
+    added: list[str] = Field(default_factory=list)
+
+    @property
+    def disagreeing(self) -> list[str]:
+        return [*self.fail_to_pass, *self.pass_to_fail]
+
+
+def _bucket(outcome: TestOutcome | None) -> str | None:
+    if outcome == "passed":
+        return "pass"
+    if outcome in ("failed", "error"):
+        return "fail"
+    return None
+
+
+def compare_runs(before: TestRun, after: TestRun) -> RunComparison:
+    old = {t.nodeid: t.outcome for t in before.tests}
+    new = {t.nodeid: t.outcome for t in after.tests}
+    cmp = RunComparison()
+    for nodeid in old.keys() | new.keys():
+        a, b = _bucket(old.get(nodeid)), _bucket(new.get(nodeid))
+        if nodeid not in new:
+            if a == "pass":
+                cmp.missing.append(nodeid)
+                cmp.pass_to_fail.append(nodeid)
+            continue
+        if nodeid not in old:
+            cmp.added.append(nodeid)
+            continue
+        target = {
+            ("fail", "pass"): cmp.fail_to_pass,
+            ("pass", "pass"): cmp.pass_to_pass,
+            ("pass", "fail"): cmp.pass_to_fail,
+            ("fail", "fail"): cmp.fail_to_fail,
+        }.get((a or "", b or ""))
+        if target is not None:
+            target.append(nodeid)
+    for name in RunComparison.model_fields:
+        getattr(cmp, name).sort()
+    return cmp
+
+
+def rerun_command(command: Sequence[str], nodeids: Iterable[str]) -> list[str]:
+    """The pytest invocation of ``command`` narrowed to ``nodeids``.
+
+    Only the part up to ``pytest`` is kept: later arguments may select other tests (paths,
+    ``-k``) and cannot be told apart from option values without pytest's own parser.
+    """
+    at = _pytest_index(command)
+    if at is None:
+        raise ValueError(f"not a pytest command: {list(command)!r}")
+    return [*command[: at + 1], "-p", "no:randomly", *nodeids]
+
+
+@dataclass
+class FlakeCheck:
+    """Reruns the tests whose outcome changed, once on each side, to tell flakes from effects.
+
+    ``before_workdir`` may be None when only the patched tree is still at hand; then only the
+    after side is rerun. ``make_command`` narrows the original command to some node ids.
+    """
+
+    sandbox: Sandbox
+    command: list[str]
+    timeout_s: float
+    make_command: Callable[[Sequence[str], Iterable[str]], list[str]] = field(
+        default=rerun_command
+    )
+
+    def confirm(
+        self, before: TestRun, after: TestRun, after_workdir: Path, before_workdir: Path | None
+    ) -> RunComparison:
+        cmp = compare_runs(before, after)
+        suspects = [n for n in cmp.disagreeing if n not in cmp.missing]
+        if not suspects:
+            return cmp
+        flaky: set[str] = set()
+        sides = [(after_workdir, after)]
+        if before_workdir is not None:
+            sides.append((before_workdir, before))
+        for workdir, first in sides:
+            rerun = self.sandbox.run(workdir, self.make_command(self.command, suspects),
+                                     self.timeout_s)  # fmt: skip
+            was = {t.nodeid: t.outcome for t in first.tests}
+            now = {t.nodeid: t.outcome for t in rerun.tests}
+            flaky.update(n for n in suspects if _bucket(was.get(n)) != _bucket(now.get(n)))
+        cmp.flaky = sorted(flaky)
+        cmp.fail_to_pass = [n for n in cmp.fail_to_pass if n not in flaky]
+        cmp.pass_to_fail = [n for n in cmp.pass_to_fail if n not in flaky]
+        return cmp
+
+
+def rerun_disagreeing(
+    sandbox: Sandbox,
+    command: list[str],
+    before: TestRun,
+    after: TestRun,
+    after_workdir: Path,
+    before_workdir: Path | None = None,
+    timeout_s: float = 600.0,
+) -> RunComparison:
+    """compare_runs, then rerun once the tests that changed outcome; disagreeing reruns are flaky."""
+    return FlakeCheck(sandbox, command, timeout_s).confirm(
+        before, after, after_workdir, before_workdir
+    )
