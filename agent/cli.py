@@ -21,7 +21,6 @@ from tools.tracker.local import LocalTracker
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Turn a production alert into a reviewed, verified fix.")
 console = Console()
-errors = Console(stderr=True)
 
 HomeOption = Annotated[Path | None, typer.Option(
     "--home", help="alertfix's data directory (default: ALERTFIX_HOME or .alertfix)")]
@@ -32,7 +31,7 @@ def _settings(home: Path | None) -> Settings:
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    errors.print(f"alertfix: {message}", markup=False, highlight=False)
+    typer.echo(f"alertfix: {' '.join(message.split())}", err=True)  # one line, never wrapped
     return typer.Exit(code)
 
 
@@ -202,6 +201,25 @@ def explain(incident: str, home: HomeOption = None) -> None:
         pr = state.pull_request
         console.rule(f"PR #{pr.number} [{pr.status}] {pr.title}", characters="─")
         console.print(Markdown(context.forge.body(pr.number)))
+
+
+@app.command(name="eval")
+def eval_cases(
+    cases: Annotated[Path | None, typer.Option(
+        help="folder of incident cases, or one case (default: the project's evals/cases)")] = None,
+    only: Annotated[list[str] | None, typer.Option(
+        help="run only these case ids (repeat, or separate with commas)")] = None,
+    jobs: Annotated[int, typer.Option(min=1, help="cases to run in parallel")] = 1,
+    out: Annotated[Path, typer.Option(
+        help="where results.json, report.md and junit.xml go")] = Path("alertfix-eval"),
+    baseline: Annotated[Path | None, typer.Option(
+        help="an earlier results.json: fewer fixed cases than it fails the run")] = None,
+) -> None:
+    """Run incident cases end to end and judge them (exit 1: a case errored or a regression)."""
+    from evals.harness import DEFAULT_CASES, eval_command
+
+    ids = [part.strip() for item in only or [] for part in item.split(",") if part.strip()]
+    raise typer.Exit(eval_command(cases or DEFAULT_CASES, ids, jobs, out, baseline))
 
 
 def main() -> None:

@@ -210,6 +210,8 @@ class AlertfixRuntime:
         incident_id = self.incident_id(ref)
         repo = self.repo_of(incident_id)
         report = self.report(incident_id)
+        # Never an empty dict: LangGraph reads a dict answer as {interrupt id: value}.
+        answer = answer or {"action": "resume"}
         payload: Command[Any] | None = Command(resume=answer) if report.waiting_for else None
         return self._invoke(incident_id, repo, payload)
 
@@ -258,6 +260,12 @@ class AlertfixRuntime:
         with self._registry() as db:
             rows = db.execute("SELECT n FROM incidents ORDER BY n").fetchall()
         return [self.report(f"inc-{row['n']}") for row in rows]
+
+    def registry_status(self, incident_id: str) -> tuple[str, bool]:
+        """The status and finished flag last recorded for an incident, without reading its
+        checkpoint: cheap enough for the server to ask on every alert."""
+        row = self._row(incident_id)
+        return str(row["status"]), bool(row["finished"])
 
 
 def ticket_done(report: Report) -> bool:

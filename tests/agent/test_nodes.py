@@ -1,0 +1,139 @@
+"""Each stage on its own, against the embedded adapters and the shop's real crash event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import git
+import pytest
+from langgraph.runtime import Runtime
+
+from agent.context import Context
+from agent.nodes.finish import escalate
+from agent.nodes.intake import intake
+from agent.nodes.pull_request import branch_name, pull_request
+from agent.nodes.rca import rca
+from agent.nodes.repair import repair
+from agent.nodes.ticket import ticket
+from agent.nodes.validate import validate
+from agent.state import IncidentState, RepoRef
+from tests.agent.conftest import advance
+from tools.forge.local import LocalForge
+from tools.ports import TicketStatus
+from tools.tracker.local import LocalTracker
+
+
+def _state(event: dict[str, Any], repo_ref: RepoRef, incident: str = "inc-1") -> IncidentState:
+    return IncidentState(incident_id=incident, source="sentry", raw_alert=event, repo=repo_ref)
+
+
+def _through(state: IncidentState, runtime: Runtime[Context], *nodes: Any) -> IncidentState:
+    for node in nodes:
+        state = advance(state, node(state, runtime))
+    return state
+
+
+def test_intake_parses_the_sdk_event(event: dict[str, Any], repo_ref: RepoRef,
+                                     node_runtime: Runtime[Context]) -> None:
+    state = _through(_state(event, repo_ref), node_runtime, intake)
+    alert = state.alert
+    assert alert is not None
+    assert (alert.exception_type, alert.exception_message) == ("KeyError", "'tier'")
+    assert alert.environment == "production" and len(alert.release) == 40
+    assert [f.function for f in alert.in_app_frames][-1] == "loyalty_factor"
+    assert state.timeline[0].stage == "intake"
+
+
+def test_one_ticket_per_fingerprint(event: dict[str, Any], repo_ref: RepoRef,
+                                    node_runtime: Runtime[Context], context: Context) -> None:
+    first = _through(_state(event, repo_ref, "inc-1"), node_runtime, intake, ticket)
+    again = _through(first, node_runtime, ticket)  # the same incident re-running the node
+    other = _through(_state(event, repo_ref, "inc-2"), node_runtime, intake, ticket)
+    tracker = context.tracker
+    assert isinstance(tracker, LocalTracker)
+    assert first.ticket and again.ticket and other.ticket
+    assert first.ticket.key == again.ticket.key == other.ticket.key == "AF-1"
+    assert len(tracker.all()) == 1
+    assert first.ticket.status == TicketStatus.IN_PROGRESS
+    assert any("Another occurrence" in c for c in tracker.comments("AF-1"))
+
+
+def test_a_closed_ticket_is_reopened_when_the_fault_is_back(
+        event: dict[str, Any], repo_ref: RepoRef, node_runtime: Runtime[Context],
+        context: Context) -> None:
+    first = _through(_state(event, repo_ref, "inc-1"), node_runtime, intake, ticket)
+    assert first.ticket
+    context.tracker.close(first.ticket.key, "fixed")
+    back = _through(_state(event, repo_ref, "inc-2"), node_runtime, intake, ticket)
+    assert back.ticket and back.ticket.key == first.ticket.key
+    tracker = context.tracker
+    assert isinstance(tracker, LocalTracker)
+    assert ("Done", "Reopened") in tracker.history(first.ticket.key)
+
+
+def test_rca_names_the_line_the_commit_and_the_deploy(
+        event: dict[str, Any], repo_ref: RepoRef, node_runtime: Runtime[Context],
+        shop: Any) -> None:
+    state = _through(_state(event, repo_ref), node_runtime, intake, ticket, rca)
+    rc = state.root_cause
+    assert rc and rc.location
+    assert (rc.location.path, rc.location.function, rc.location.line) == (
+        "shop/pricing.py", "loyalty_factor", 8)
+    culprit = next(c for c in git.Repo(shop).iter_commits()
+                   if c.summary == "Loyalty discounts by customer tier")
+    assert rc.suspects[0].sha == culprit.hexsha
+    assert rc.suspects[0].deploy == "deploy-2"
+    assert rc.running_deploy and rc.running_deploy.name == "deploy-2"
+    assert "Loyalty discounts by customer tier" in rc.explanation
+
+
+def test_rca_escalates_when_no_frame_is_in_the_repository(
+        event: dict[str, Any], repo_ref: RepoRef, node_runtime: Runtime[Context],
+        context: Context) -> None:
+    for value in event["exception"]["values"]:
+        for frame in value["stacktrace"]["frames"]:
+            frame.update(in_app=False, filename="somelib/core.py",
+                         abs_path="/usr/lib/python3/site-packages/somelib/core.py",
+                         module="somelib.core")
+    state = _through(_state(event, repo_ref), node_runtime, intake, ticket, rca)
+    assert state.root_cause is None and state.escalation
+    assert "RCA had nothing to work on" in state.escalation
+    state = _through(state, node_runtime, escalate)
+    assert state.outcome == "escalated" and state.ticket
+    tracker = context.tracker
+    assert isinstance(tracker, LocalTracker)
+    assert tracker.get(state.ticket.key).status == TicketStatus.OPEN
+    assert "RCA had nothing to work on" in tracker.comments(state.ticket.key)[-1]
+
+
+@pytest.mark.slow
+def test_repair_validate_and_pull_request(event: dict[str, Any], repo_ref: RepoRef,
+                                          node_runtime: Runtime[Context],
+                                          context: Context) -> None:
+    state = _through(_state(event, repo_ref), node_runtime, intake, ticket, rca, repair)
+    assert state.candidates and state.candidates[0].strategy == "template:key-get"
+    assert state.regression_test and "loyalty_factor(customer=" in state.regression_test.source
+
+    state = _through(state, node_runtime, validate)
+    assert state.chosen is not None
+    assert state.regression_test and state.regression_test.reproduces
+    accepted = [v for v in state.validations if v.accepted]
+    assert accepted and accepted[0].regression_passed and accepted[0].suite_passed
+    assert 'customer.get("tier")' in state.chosen.new_source
+
+    state = _through(state, node_runtime, pull_request)
+    pr = state.pull_request
+    assert pr and pr.status == "open"
+    assert pr.branch == branch_name("AF-1", "KeyError", "loyalty_factor")
+    forge = context.forge
+    assert isinstance(forge, LocalForge)
+    body = forge.body(pr.number)
+    for section in ("## What broke", "## Root cause", "## Fix", "## Tests", "## Evidence"):
+        assert section in body
+    pushed = git.Repo(forge.bare_path).commit(f"refs/heads/{pr.branch}")
+    assert set(pushed.stats.files) == {"shop/pricing.py", state.regression_test.path}
+    # Running the node again (a resume) neither pushes a new commit nor opens a second PR.
+    again = _through(state, node_runtime, pull_request)
+    assert again.pull_request and again.pull_request.number == pr.number
+    assert git.Repo(forge.bare_path).commit(f"refs/heads/{pr.branch}") == pushed
+    assert len(forge.open_pull_requests()) == 1
