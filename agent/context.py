@@ -14,6 +14,7 @@ import git
 from agent.settings import Settings
 from agent.state import RepoRef
 from tools import vcs
+from tools.audit import AuditLog
 from tools.forge.local import LocalForge
 from tools.monitors.local import EventStore
 from tools.ports import DeployHistory, EventSource, Forge, Sandbox, Tracker
@@ -30,6 +31,7 @@ class Context:
     deploys: DeployHistory
     events: EventSource
     sandbox: Sandbox
+    audit: AuditLog
 
     @property
     def workspace(self) -> Path:
@@ -78,4 +80,5 @@ def build_context(settings: Settings, repo: RepoRef) -> Context:
         deploys=DEPLOY_HISTORIES[settings.forge](settings, repo, forge),
         events=_local_events(settings, repo),
         sandbox=SubprocessSandbox(),
+        audit=AuditLog(settings.home / "audit.log"),
     )

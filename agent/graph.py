@@ -35,6 +35,10 @@ def after_validate(state: IncidentState) -> Literal["pull_request", "escalate"]:
     return "pull_request" if state.chosen else "escalate"
 
 
+def after_pull_request(state: IncidentState) -> Literal["review", "escalate"]:
+    return "review" if state.pull_request else "escalate"
+
+
 def after_review(state: IncidentState) -> Literal["deploy", "escalate", "review"]:
     if state.review == "approved":
         return "deploy"
@@ -64,7 +68,7 @@ def build_graph() -> StateGraph[IncidentState, Context, IncidentState, IncidentS
     graph.add_conditional_edges("rca", after_rca)
     graph.add_conditional_edges("repair", after_repair)
     graph.add_conditional_edges("validate", after_validate)
-    graph.add_edge("pull_request", "review")
+    graph.add_conditional_edges("pull_request", after_pull_request)
     graph.add_conditional_edges("review", after_review)
     graph.add_conditional_edges("deploy", after_deploy)
     graph.add_conditional_edges("verify", after_verify)

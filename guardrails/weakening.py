@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import ast
 import configparser
+import difflib
 import tomllib
 from collections import Counter
 from typing import Any
 
 from guardrails.files import ChangedFile
-from guardrails.pycode import exception_family, swallows
+from guardrails.pycode import MODULE, exception_family, swallows
 from guardrails.untrusted import inline
 
 # Files whose changes decide which tests run or what counts as passing.
 _TEST_CONFIG_FILES = frozenset({"pytest.ini", "tox.ini", ".coveragerc", "noxfile.py"})
 _MAX_PER_TEST = 3  # a test rewritten wholesale needs a few examples, not fifty lines
+
+
+def _where(path: str, scope: str) -> str:
+    """pytest-style node ids, which reviewers can paste: tests/x.py::TestA.test_b."""
+    return f"{path} (module level)" if scope == MODULE else f"{path}::{scope}"
 
 
 def _always_true(assertion: str) -> bool:
@@ -34,15 +40,32 @@ def _always_true(assertion: str) -> bool:
     return False
 
 
+def _pair(removed: list[str], added: list[str]) -> list[tuple[str, str | None]]:
+    """Match removed assertions with new ones, most similar pairs first; the rest stay alone."""
+    ranked = sorted(
+        ((difflib.SequenceMatcher(None, old, new).ratio(), i, j)
+         for i, old in enumerate(removed) for j, new in enumerate(added)),
+        reverse=True,
+    )  # fmt: skip
+    match: dict[int, str] = {}
+    used: set[int] = set()
+    for _ratio, i, j in ranked:
+        if i not in match and j not in used:
+            match[i] = added[j]
+            used.add(j)
+    return [(old, match.get(i)) for i, old in enumerate(removed)]
+
+
 def _assertion_reasons(where: str, before: Counter[str], after: Counter[str]) -> list[str]:
-    """Assertions that disappeared; paired with new ones, in order, they read as changes."""
+    """Assertions that disappeared; paired with similar new ones they read as changes."""
     removed = list((before - after).elements())
     added = list((after - before).elements())
     reasons = [
         f"changes assertion in {where} from `{inline(old)}` to `{inline(new)}`"
-        for old, new in zip(removed, added, strict=False)
+        if new is not None
+        else f"removes assertion `{inline(old)}` from {where}"
+        for old, new in _pair(removed, added)
     ]
-    reasons += [f"removes assertion `{inline(a)}` from {where}" for a in removed[len(added) :]]
     if len(reasons) > _MAX_PER_TEST:
         extra = len(reasons) - _MAX_PER_TEST
         reasons = [*reasons[:_MAX_PER_TEST], f"weakens {extra} more assertions in {where}"]
@@ -56,18 +79,18 @@ def _python_test_reasons(item: ChangedFile) -> list[str]:
     path = item.path
     reasons: list[str] = []
     before_tests = old.tests if old else {}
-    for name in sorted(before_tests.keys() - new.tests.keys()):
-        reasons.append(f"removes test {path}::{name}")
-    for name in sorted(before_tests.keys() & new.tests.keys()):
+    # In file order, so that reasons read top to bottom like the diff.
+    reasons += [f"removes test {path}::{name}" for name in before_tests if name not in new.tests]
+    for name in (n for n in before_tests if n in new.tests):
         reasons += _assertion_reasons(f"{path}::{name}", before_tests[name], new.tests[name])
-    for name, assertions in sorted(new.tests.items()):
+    for name, assertions in new.tests.items():
         for text in (assertions - before_tests.get(name, Counter())).elements():
             if _always_true(text):
                 reasons.append(
                     f"adds an assertion that always passes to {path}::{name} (`{inline(text)}`)"
                 )
-    for (scope, marker), _count in sorted((new.skips - (old.skips if old else Counter())).items()):
-        reasons.append(f"adds `{marker}` to {path}::{scope}")
+    for scope, marker in new.skips - (old.skips if old else Counter()):
+        reasons.append(f"adds `{marker}` to {_where(path, scope)}")
     for hook in sorted(new.hooks - (old.hooks if old else set())):
         if item.path.rsplit("/", 1)[-1] == "conftest.py":
             reasons.append(f"adds `{hook}` to {path}, which can change which tests run")
@@ -126,7 +149,7 @@ def swallowed_errors(files: list[ChangedFile], exception_type: str) -> list[str]
             why = swallows(handler, caught)
             if why:
                 reasons.append(
-                    f"adds `{inline(handler.describe())}` in {item.path}::{handler.scope} "
+                    f"adds `{inline(handler.describe())}` in {_where(item.path, handler.scope)} "
                     f"(line {handler.lineno}) that {why}"
                 )
     return reasons

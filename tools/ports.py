@@ -155,6 +155,10 @@ class Forge(Protocol):
 
     def get_pull_request(self, number: int) -> PullRequestInfo: ...
 
+    def open_pull_requests(self) -> list[PullRequestInfo]:
+        """alertfix's open pull requests in the repository (for the per-repository cap)."""
+        ...
+
     def comment(self, number: int, body: str) -> None: ...
 
 

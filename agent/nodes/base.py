@@ -19,15 +19,18 @@ Node = Callable[[IncidentState, Runtime[Context]], dict[str, Any]]
 
 
 def stage(name: str) -> Callable[[Node], Node]:
-    """Time a node and add a StageEvent; the node reports its summary as `_summary`."""
+    """Time a node, add a StageEvent and an audit entry; the node reports its summary as
+    `_summary`."""
 
     def wrap(node: Node) -> Node:
         @functools.wraps(node)
         def run(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
             started = time.monotonic()
             update = node(state, runtime)
-            summary = str(update.pop("_summary", ""))
+            summary = redact(str(update.pop("_summary", "")))
             event = StageEvent(stage=name, seconds=time.monotonic() - started, summary=summary)
+            runtime.context.audit.record(state.incident_id, name, summary=summary,
+                                         escalation=redact(update.get("escalation") or ""))
             return {**update, "timeline": [event]}
 
         return run

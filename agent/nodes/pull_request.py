@@ -6,11 +6,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import git
+
 from langgraph.runtime import Runtime
 
 from agent.context import Context
 from agent.nodes.base import stage, text
 from agent.state import IncidentState
+from guardrails.files import FileChange
+from guardrails.gate import check_pull_request
+from guardrails.policy import POLICY_FILES, Policy, parse_policy
+from guardrails.verdict import Verdict
 from tools import vcs
 from tools.ports import PullRequestDraft, TicketStatus
 
@@ -18,6 +24,41 @@ from tools.ports import PullRequestDraft, TicketStatus
 def branch_name(ticket_key: str, exception_type: str, function: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", f"{exception_type} {function}".lower()).strip("-")
     return f"alertfix/{ticket_key.lower()}-{slug[:40].rstrip('-')}"
+
+
+def repository_policy(repo: git.Repo, sha: str) -> Policy:
+    """The policy file committed in the repository at `sha`, or the defaults."""
+    for name in POLICY_FILES:
+        text = vcs.show_file(repo, sha, name)
+        if text is not None:
+            return parse_policy(text, name)
+    return Policy()
+
+
+def first_party_modules(files: list[str]) -> set[str]:
+    """Top-level modules of the repository: importing them is not a new dependency."""
+    tops = {f.split("/")[0].removesuffix(".py") for f in files
+            if f.endswith(".py") and not f.startswith(("tests/", "test/"))}
+    tops |= {f.split("/")[1].removesuffix(".py") for f in files
+             if f.startswith("src/") and f.endswith(".py") and f.count("/") >= 1}
+    return tops
+
+
+def gate(state: IncidentState, repo: git.Repo, files: dict[str, str], branch: str,
+         open_prs: int) -> Verdict:
+    rc, alert = state.root_cause, state.alert
+    assert rc and rc.location and alert
+    changes = [FileChange(path, vcs.show_file(repo, rc.base_sha, path), text)
+               for path, text in files.items()]
+    scope = {rc.location.path: [rc.location.function]}
+    for frame in rc.frames:  # the functions on the stack above the fault are in scope too
+        if frame.in_app and frame.repo_path and frame.function:
+            scope.setdefault(frame.repo_path, []).append(frame.function)
+    return check_pull_request(
+        changes, repository_policy(repo, rc.base_sha), scope, branch=branch,
+        default_branch=state.repo.default_branch, open_prs=open_prs,
+        exception_type=alert.exception_type, source=alert.source, severity="error",
+        first_party=first_party_modules(vcs.list_files(repo, rc.base_sha)))
 
 
 @stage("pull_request")
@@ -31,6 +72,12 @@ def pull_request(state: IncidentState, runtime: Runtime[Context]) -> dict[str, A
     if regression is not None:
         files[regression.path] = regression.source
     repo = ctx.clone()
+    others = [pr for pr in ctx.forge.open_pull_requests() if pr.branch != branch]
+    verdict = gate(state, repo, files, branch, open_prs=len(others))
+    if not verdict.allowed:
+        return {"escalation": "the guardrails refused the pull request: "
+                              + "; ".join(verdict.reasons),
+                "_summary": f"refused by guardrails ({len(verdict.reasons)} reason(s))"}
     message = (f"Fix {alert.exception_type} in {rc.location.function} ({ticket.key})\n\n"
                f"{chosen.description}.\n")
     if regression is not None:

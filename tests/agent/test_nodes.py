@@ -137,3 +137,24 @@ def test_repair_validate_and_pull_request(event: dict[str, Any], repo_ref: RepoR
     assert again.pull_request and again.pull_request.number == pr.number
     assert git.Repo(forge.bare_path).commit(f"refs/heads/{pr.branch}") == pushed
     assert len(forge.open_pull_requests()) == 1
+
+
+@pytest.mark.slow
+def test_a_policy_that_forbids_the_path_stops_the_pull_request(
+        event: dict[str, Any], shop: Any, runtime: Any, settings: Any) -> None:
+    repo = git.Repo(shop)
+    (shop / ".github").mkdir()
+    (shop / ".github" / "alertfix.yml").write_text("forbidden_paths: ['shop/pricing.py']\n")
+    repo.git.add("--all")
+    repo.git.commit("-m", "alertfix policy")
+    event["release"] = repo.head.commit.hexsha
+    report = runtime.start("sentry", event, runtime.register_local_repo(shop))
+    state = report.state
+    assert state and state.outcome == "escalated" and state.pull_request is None
+    assert state.escalation and "shop/pricing.py" in state.escalation
+    tracker = LocalTracker(settings.home / "tracker.db")
+    assert "guardrails refused" in tracker.comments("AF-1")[-1]
+    audit = [e for e in runtime.context(state.repo).audit.entries("inc-1")
+             if e["action"] == "pull_request"]
+    assert "shop/pricing.py" in audit[0]["detail"]["escalation"]
+    assert not LocalForge(settings.home, "shop").open_pull_requests()
