@@ -222,6 +222,27 @@ def eval_cases(
     raise typer.Exit(eval_command(cases or DEFAULT_CASES, ids, jobs, out, baseline))
 
 
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, home: HomeOption = None) -> None:
+    """Serve the webhooks and the Sentry-compatible ingest (secrets from ALERTFIX_*)."""
+    from agent.server.app import serve as run_server
+
+    run_server(_settings(home), host, port)
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="the config file to write")] = Path("alertfix.toml"),
+) -> None:
+    """Write a commented configuration file listing every setting and its default."""
+    from agent.settings import config_template
+
+    if path.exists():
+        raise _fail(f"{path} already exists; alertfix init never overwrites a config")
+    path.write_text(config_template())
+    console.print(f"Wrote {path}. Uncomment what you need; ALERTFIX_* variables override it.")
+
+
 def main() -> None:
     try:
         app()

@@ -6,11 +6,12 @@ in the working directory, or the path in `ALERTFIX_CONFIG`), then from the defau
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -18,6 +19,15 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+
+class ServiceRepository(BaseModel):
+    """Where a service's code lives: a local git repository path (local forge) or
+    `owner/name` (GitHub forge)."""
+
+    repository: str
+    default_branch: str | None = None
+    test_command: list[str] | None = None
 
 
 class Settings(BaseSettings):
@@ -40,8 +50,32 @@ class Settings(BaseSettings):
         default_factory=list, description="DSN public keys the Sentry-compatible ingest accepts")
     sentry_client_secret: SecretStr | None = None
     github_webhook_secret: SecretStr | None = None
+    pagerduty_webhook_secrets: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list, description="comma-separated: several during a secret rotation")
+    sentry_api_url: str = "https://sentry.io"
+    sentry_api_token: SecretStr | None = None
+    pagerduty_api_url: str = "https://api.pagerduty.com"
+    pagerduty_api_token: SecretStr | None = None
+    services: dict[str, ServiceRepository] = Field(
+        default_factory=dict, description="service, Sentry project, PagerDuty service or "
+        "GitHub repository → repository (JSON); the key '*' catches the rest")
+    webhook_window_s: float = Field(300.0, description="how old a signed timestamp may be")
+    webhook_max_bytes: int = 1024 * 1024
+    ingest_max_bytes: int = Field(20 * 1024 * 1024, description="envelopes, once decompressed")
+    occurrence_comment_interval_s: float = Field(
+        900.0, description="at most one ticket comment per fault in this interval")
 
-    @field_validator("path_prefixes", "ingest_keys", mode="before")
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_unset(cls, values: Any) -> Any:
+        """`state_db = ""` or `ALERTFIX_SENTRY_API_TOKEN=` means "not set", not a value."""
+        if isinstance(values, dict):
+            return {k: v for k, v in values.items()
+                    if not (v == "" and k in cls.model_fields
+                            and cls.model_fields[k].default is None)}
+        return values
+
+    @field_validator("path_prefixes", "ingest_keys", "pagerduty_webhook_secrets", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -64,3 +98,22 @@ class Settings(BaseSettings):
     @property
     def state_path(self) -> Path:
         return self.state_db or self.home / "state.db"
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(str(k))} = {_toml(v)}"
+                               for k, v in value.items()) + "}"
+    if isinstance(value, Path | SecretStr) or value is None:
+        return json.dumps(str(value) if isinstance(value, Path) else "")
+    return json.dumps(value)  # strings, numbers, booleans and lists read the same in TOML
+
+
+def config_template() -> str:
+    """An `alertfix.toml` listing every setting, commented out, with its default."""
+    lines = ["# alertfix configuration. Environment variables ALERTFIX_<NAME> override these.", ""]
+    for name, field in Settings.model_fields.items():
+        if field.description:
+            lines.append(f"# {field.description}")
+        lines += [f"# {name} = {_toml(field.get_default(call_default_factory=True))}", ""]
+    return "\n".join(lines)

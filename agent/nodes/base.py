@@ -12,7 +12,7 @@ from langgraph.runtime import Runtime
 from agent.context import Context
 from agent.state import IncidentState, StageEvent
 from guardrails.redact import redact
-from guardrails.untrusted import fence
+from guardrails.untrusted import fence, neutralise_line
 from prompts import render
 
 Node = Callable[[IncidentState, Runtime[Context]], dict[str, Any]]
@@ -42,3 +42,8 @@ def text(template: str, **variables: Any) -> str:
     """Render an outgoing text (ticket, PR, comment) with untrusted parts fenced and every
     secret or piece of personal data redacted."""
     return redact(render(template, {"fence": fence}, **variables))
+
+
+def title(value: str) -> str:
+    """A one-line title built from untrusted text: redacted, inert, Markdown escaped."""
+    return neutralise_line(value, max_chars=200)

@@ -7,11 +7,10 @@ import re
 from typing import Any
 
 import git
-
 from langgraph.runtime import Runtime
 
 from agent.context import Context
-from agent.nodes.base import stage, text
+from agent.nodes.base import stage, text, title
 from agent.state import IncidentState
 from guardrails.files import FileChange
 from guardrails.gate import check_pull_request
@@ -93,8 +92,7 @@ def pull_request(state: IncidentState, runtime: Runtime[Context]) -> dict[str, A
     existed = ctx.forge.find_pull_request(branch)
     pr = ctx.forge.open_pull_request(PullRequestDraft(
         branch=branch, base=state.repo.default_branch,
-        title=text("plain.j2", value=f"Fix {alert.exception_type} in {rc.location.function} "
-                                     f"({ticket.key})"),
+        title=title(f"Fix {alert.exception_type} in {rc.location.function} ({ticket.key})"),
         body=body, labels=["alertfix"]))
     if existed is None or existed.status != "open":
         ctx.tracker.comment(ticket.key, f"Pull request for review: {pr.url} (branch `{branch}`)")

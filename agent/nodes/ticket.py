@@ -7,7 +7,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import Context
-from agent.nodes.base import stage, text
+from agent.nodes.base import stage, text, title
 from agent.state import IncidentState
 from tools.ports import TicketDraft, TicketStatus
 
@@ -36,10 +36,9 @@ def ticket(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
             "occurrence.md.j2", alert=alert, incident_id=state.incident_id, recurrence=True))
         found = tracker.transition(existing.key, TicketStatus.IN_PROGRESS)
         return {"ticket": found, "_summary": f"{found.key}: fault is back, reopened"}
-    title = f"{alert.exception_type or 'Error'}: {alert.exception_message}"
     crash = alert.crash_frame
     created = tracker.create(TicketDraft(
-        title=text("plain.j2", value=title[:200]),
+        title=title(f"{alert.exception_type or 'Error'}: {alert.exception_message}"),
         body=text("ticket.md.j2", alert=alert, crash=crash, repo=state.repo),
         fingerprint=alert.fingerprint,
         labels=["alertfix", alert.source, incident_label(state.incident_id)],
