@@ -231,6 +231,21 @@ def serve(host: str = "127.0.0.1", port: int = 8000, home: HomeOption = None) ->
 
 
 @app.command()
+def doctor(
+    repo: Annotated[list[str] | None, typer.Option(help="GitHub repositories (owner/name)")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Check each configured integration and the sandbox; say what is missing and how to fix it."""
+    from agent.doctor import run_checks
+    from tools.doctor import format_findings
+
+    findings = run_checks(_settings(home), repo or [])
+    typer.echo(format_findings(findings))
+    if not all(f.ok for f in findings):
+        raise typer.Exit(1)
+
+
+@app.command()
 def init(
     path: Annotated[Path, typer.Argument(help="the config file to write")] = Path("alertfix.toml"),
 ) -> None:

@@ -10,15 +10,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import git
+from pydantic import SecretStr
 
 from agent.settings import Settings
 from agent.state import RepoRef
 from tools import vcs
 from tools.audit import AuditLog
+from tools.forge.github import GitHubForge
 from tools.forge.local import LocalForge
+from tools.github_auth import GitHubApp
 from tools.monitors.local import EventStore
 from tools.ports import DeployHistory, EventSource, Forge, Sandbox, Tracker
 from tools.sandbox import SubprocessSandbox
+from tools.tracker.github_issues import GitHubIssuesTracker
+from tools.tracker.jira import JiraTracker
 from tools.tracker.local import LocalTracker
 
 
@@ -40,7 +45,8 @@ class Context:
 
     def clone(self) -> git.Repo:
         """The workspace clone, fetched up to date with the forge."""
-        return vcs.clone(self.forge.clone_url(), self.workspace)
+        self.forge.sync(self.workspace)
+        return git.Repo(self.workspace)
 
 
 def _local_tracker(settings: Settings, repo: RepoRef) -> Tracker:
@@ -59,10 +65,63 @@ def _local_events(settings: Settings, repo: RepoRef) -> EventSource:
     return EventStore(settings.home / "events.db")
 
 
-TRACKERS: dict[str, Callable[[Settings, RepoRef], Tracker]] = {"local": _local_tracker}
-FORGES: dict[str, Callable[[Settings, RepoRef], Forge]] = {"local": _local_forge}
+def _require(settings: Settings, what: str, *names: str) -> None:
+    missing = [f"ALERTFIX_{n.upper()}" for n in names if getattr(settings, n) in (None, "")]
+    if missing:
+        raise ValueError(f"{what} needs {', '.join(missing)} (see docs/integrations.md)")
+
+
+def _github_app(settings: Settings) -> GitHubApp:
+    _require(settings, "the GitHub App", "github_app_id", "github_installation_id")
+    pem = settings.github_key_pem()
+    if not pem:
+        raise ValueError("the GitHub App needs ALERTFIX_GITHUB_PRIVATE_KEY or "
+                         "ALERTFIX_GITHUB_PRIVATE_KEY_PATH (see docs/integrations.md)")
+    assert settings.github_app_id and settings.github_installation_id
+    return GitHubApp(app_id=settings.github_app_id, private_key_pem=pem,
+                     installation_id=settings.github_installation_id,
+                     base_url=settings.github_api_url)
+
+
+def _github_forge(settings: Settings, repo: RepoRef) -> Forge:
+    return GitHubForge(repo=repo.name, app=_github_app(settings), base_url=settings.github_api_url,
+                       default_branch=repo.default_branch, always_draft=settings.github_draft_prs)
+
+
+def _github_issues(settings: Settings, repo: RepoRef) -> Tracker:
+    return GitHubIssuesTracker(repo=repo.name, app=_github_app(settings),
+                               base_url=settings.github_api_url)
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def _jira(settings: Settings, repo: RepoRef) -> Tracker:
+    _require(settings, "the Jira tracker", "jira_url", "jira_project")
+    assert settings.jira_url and settings.jira_project
+    return JiraTracker(url=settings.jira_url, project=settings.jira_project,
+                       issue_type=settings.jira_issue_type, email=settings.jira_email,
+                       api_token=_secret(settings.jira_api_token),
+                       personal_access_token=_secret(settings.jira_pat),
+                       transitions=settings.jira_transitions or None,
+                       priorities=settings.jira_priorities or None,
+                       resolution=settings.jira_resolution)
+
+
+def _github_deploys(settings: Settings, repo: RepoRef, forge: Forge) -> DeployHistory:
+    assert isinstance(forge, GitHubForge)
+    return forge  # the Deployments API, successful deployments only
+
+
+TRACKERS: dict[str, Callable[[Settings, RepoRef], Tracker]] = {
+    "local": _local_tracker, "jira": _jira, "github": _github_issues,
+}
+FORGES: dict[str, Callable[[Settings, RepoRef], Forge]] = {
+    "local": _local_forge, "github": _github_forge,
+}
 DEPLOY_HISTORIES: dict[str, Callable[[Settings, RepoRef, Forge], DeployHistory]] = {
-    "local": _tag_deploys,
+    "local": _tag_deploys, "github": _github_deploys,
 }
 
 

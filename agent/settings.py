@@ -65,6 +65,27 @@ class Settings(BaseSettings):
     occurrence_comment_interval_s: float = Field(
         900.0, description="at most one ticket comment per fault in this interval")
 
+    # GitHub App (forge = "github", tracker = "github"); see docs/integrations.md
+    github_app_id: int | None = None
+    github_private_key: SecretStr | None = Field(None, description="the App's private key (PEM)")
+    github_private_key_path: Path | None = None
+    github_installation_id: int | None = None
+    github_api_url: str = "https://api.github.com"
+    github_draft_prs: bool = False
+
+    # Jira (tracker = "jira"): email + api token for Cloud, or a personal access token
+    jira_url: str | None = None
+    jira_email: str | None = None
+    jira_api_token: SecretStr | None = None
+    jira_pat: SecretStr | None = None
+    jira_project: str | None = None
+    jira_issue_type: str = "Bug"
+    jira_transitions: dict[str, str] = Field(
+        default_factory=dict, description="alertfix status → your workflow's transition name")
+    jira_priorities: dict[str, str] = Field(
+        default_factory=dict, description="alert severity → Jira priority name")
+    jira_resolution: str = "Fixed"
+
     @model_validator(mode="before")
     @classmethod
     def _empty_is_unset(cls, values: Any) -> Any:
@@ -94,6 +115,11 @@ class Settings(BaseSettings):
         toml_file = Path(os.environ.get("ALERTFIX_CONFIG", "alertfix.toml"))
         return (init_settings, env_settings,
                 TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+
+    def github_key_pem(self) -> str | None:
+        if self.github_private_key is not None:
+            return self.github_private_key.get_secret_value()
+        return self.github_private_key_path.read_text() if self.github_private_key_path else None
 
     @property
     def state_path(self) -> Path:

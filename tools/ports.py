@@ -143,6 +143,10 @@ class Forge(Protocol):
         """A URL git can clone and fetch from, without credentials in it."""
         ...
 
+    def sync(self, dest: Path) -> None:
+        """Clone the repository into `dest`, or fetch branches and tags into the clone there."""
+        ...
+
     def push_branch(self, workdir: Path, branch: str) -> None:
         """Push `branch` from the clone at `workdir`; refuses the default branch."""
         ...

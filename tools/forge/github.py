@@ -221,6 +221,16 @@ class GitHubForge:
         return self._git(f"clone {self.full_name}",
                          lambda env: Repo.clone_from(self.clone_url(), dest, env=env))
 
+    def sync(self, dest: Path) -> None:
+        """The workspace clone, up to date: branches, tags and deleted refs pruned."""
+        if not (dest / ".git").exists():
+            self.clone(dest)
+            return
+        repo = Repo(dest)
+        self._git(f"fetch {self.full_name}", lambda env: repo.git.fetch(
+            self.clone_url(), "--prune", "--tags", "--force",
+            "+refs/heads/*:refs/remotes/origin/*", env=env))
+
     def fetch(self, workdir: Path, refspec: str | None = None) -> None:
         repo = Repo(workdir)
         args = [self.clone_url(), *([refspec] if refspec else [])]

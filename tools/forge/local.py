@@ -83,6 +83,9 @@ class LocalForge:
     def clone_url(self) -> str:
         return str(self.bare_path)
 
+    def sync(self, dest: Path) -> None:
+        vcs.clone(self.clone_url(), dest)
+
     def _info(self, row: sqlite3.Row) -> PullRequestInfo:
         return PullRequestInfo(
             number=row["number"], branch=row["branch"], base=row["base"], title=row["title"],

@@ -1,0 +1,77 @@
+"""The whole loop once with the GitHub App forge and the Jira tracker in place of the embedded
+adapters: the real PyGithub, jira and git talking to the stand-in servers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import git
+import pytest
+
+from agent.runtime import AlertfixRuntime
+from agent.settings import Settings
+from agent.state import RepoRef
+from tests.standins.github import github_standin
+from tests.standins.jira import jira_standin
+
+
+@pytest.mark.slow
+def test_github_and_jira_carry_an_incident_from_alert_to_done(
+        tmp_path: Path, shop: Path, event: dict[str, Any]) -> None:
+    service = git.Repo(shop)
+    with github_standin(tmp_path / "gh") as gh, jira_standin() as jira:
+        bare = gh.create_repo("acme/shop")
+        service.git.push("--force", str(bare), "main:main")
+        running = service.commit("deploy-2").hexsha
+        gh.add_deployment_status("acme/shop", gh.add_deployment("acme/shop", running), "success")
+
+        settings = Settings(
+            home=tmp_path / "home", forge="github", tracker="jira", test_timeout_s=120,
+            github_app_id=gh.app_id, github_private_key=gh.private_key_pem,
+            github_installation_id=gh.installation_id, github_api_url=gh.api_url,
+            jira_url=jira.url, jira_email=jira.email, jira_api_token=jira.api_token,
+            jira_project=jira.project)
+        runtime = AlertfixRuntime(settings)
+        repo = RepoRef(name="acme/shop", origin=gh.git_url("acme/shop"), default_branch="main")
+
+        report = runtime.start("sentry", event, repo)
+        assert report.waiting_for == "review", report.status
+        assert report.state and report.state.ticket and report.state.pull_request
+        key, pr = report.state.ticket.key, report.state.pull_request
+        assert jira.status_of(key) == "In Review"
+        pulls = gh.pulls("acme/shop")
+        assert [p.number for p in pulls] == [pr.number] and "## Root cause" in pulls[0].body
+        assert gh.branch_sha("acme/shop", pr.branch) == pr.head_sha
+
+        merge = gh.merge_pull("acme/shop", pr.number)  # the reviewer merges on GitHub
+        report = runtime.resume(report.incident_id, {"decision": "approved", "by": "octocat"})
+        assert report.waiting_for == "deploy", report.status
+
+        gh.add_deployment_status("acme/shop", gh.add_deployment("acme/shop", merge), "success")
+        report = runtime.resume(report.incident_id, {"environment": "production"})
+        assert report.state and report.state.outcome == "closed", report.status
+        assert report.state.verification and report.state.verification.passed
+        assert jira.status_of(key) == "Done"
+        assert "Fixed and verified" in jira.issue(key).comments[-1]["body"]
+
+
+def test_doctor_checks_the_configured_integrations(tmp_path: Path) -> None:
+    from agent.doctor import run_checks
+
+    with github_standin(tmp_path / "gh") as gh, jira_standin() as jira:
+        gh.create_repo("acme/shop")
+        settings = Settings(
+            home=tmp_path / "home", forge="github", tracker="jira",
+            github_app_id=gh.app_id, github_private_key=gh.private_key_pem,
+            github_installation_id=gh.installation_id, github_api_url=gh.api_url,
+            jira_url=jira.url, jira_email=jira.email, jira_api_token=jira.api_token,
+            jira_project=jira.project)
+        findings = run_checks(settings, ["acme/shop"])
+        assert {f.integration for f in findings} >= {"git", "github", "jira", "sandbox"}
+        failing = [f for f in findings if not f.ok and f.integration in ("github", "jira")]
+        assert not failing, failing
+        missing = run_checks(settings, ["acme/nope"])
+        assert any(not f.ok and f.integration == "github" and f.fix for f in missing)
+        unconfigured = run_checks(Settings(home=tmp_path / "h2", tracker="jira"), [])
+        assert any(f.check == "configuration" and not f.ok for f in unconfigured)
