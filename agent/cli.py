@@ -60,6 +60,9 @@ def print_next_steps(report: Report) -> None:
                       f"  reject:  alertfix reject {report.incident_id}")
     elif report.waiting_for == "deploy":
         console.print(f"Merged. Once deployed: alertfix deployed {report.incident_id}")
+    elif report.waiting_for == "verification window" and report.interrupt:
+        console.print(f"Deployed. Verification is due at {report.interrupt.get('due')}; "
+                      "`alertfix tick` runs it then.")
     elif state and state.outcome == "escalated":
         console.print(f"Escalated to a human: {state.escalation}", markup=False)
 
@@ -156,6 +159,16 @@ def deployed(incident: str, environment: str = "production", home: HomeOption = 
     report = _runtime_call(lambda: runtime.deployed(incident, environment))
     print_timeline(report)
     print_next_steps(report)
+
+
+@app.command()
+def tick(home: HomeOption = None) -> None:
+    """Resume incidents whose verification window has passed (run it from cron or a timer)."""
+    reports = AlertfixRuntime(_settings(home)).tick()
+    for report in reports:
+        print_next_steps(report)
+    if not reports:
+        console.print("No incident is due for verification.")
 
 
 @app.command()

@@ -184,7 +184,8 @@ def run_demo(directory: Path, say: Callable[[str], None]) -> DemoResult:
     head = repo.head.commit.hexsha
     say(f"Built the sample service at {service} (3 commits, deploy-1 and deploy-2).")
 
-    settings = Settings(home=directory / ".alertfix", ingest_keys=[DSN_KEY])
+    # The demo replays the traffic itself right after the deploy: no need to wait for more.
+    settings = Settings(home=directory / ".alertfix", ingest_keys=[DSN_KEY], verify_window_s=0)
     runtime = AlertfixRuntime(settings)
     store = EventStore(settings.home / "events.db")
     inbox = _Inbox()

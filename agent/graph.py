@@ -49,8 +49,10 @@ def after_deploy(state: IncidentState) -> Literal["verify", "deploy"]:
     return "verify" if state.deploy else "deploy"
 
 
-def after_verify(state: IncidentState) -> Literal["close", "reopen"]:
-    return "close" if state.verification and state.verification.passed else "reopen"
+def after_verify(state: IncidentState) -> Literal["close", "reopen", "verify"]:
+    if state.verification is None:
+        return "verify"  # woken before the window ended
+    return "close" if state.verification.passed else "reopen"
 
 
 def build_graph() -> StateGraph[IncidentState, Context, IncidentState, IncidentState]:

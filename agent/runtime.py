@@ -53,6 +53,7 @@ class Report:
     status: str
     waiting_for: str | None = None
     attached: bool = False  # the alert joined an incident already in flight
+    interrupt: dict[str, Any] | None = None  # what the pending wait said about itself
 
     @property
     def finished(self) -> bool:
@@ -130,10 +131,10 @@ class AlertfixRuntime:
         with self._graph() as app:
             snapshot = app.get_state(self._config(incident_id))
         state = IncidentState.model_validate(snapshot.values) if snapshot.values else None
-        waiting = None
+        waiting, pending_value = None, None
         for pending in snapshot.interrupts:
             if isinstance(pending.value, dict):
-                waiting = pending.value.get("waiting_for")
+                waiting, pending_value = pending.value.get("waiting_for"), pending.value
         status: str
         if state and state.outcome:
             status = state.outcome
@@ -143,7 +144,7 @@ class AlertfixRuntime:
             status = f"interrupted before {', '.join(snapshot.next)}"
         else:
             status = "not started"
-        return Report(incident_id, state, status, waiting)
+        return Report(incident_id, state, status, waiting, interrupt=pending_value)
 
     def _invoke(self, incident_id: str, repo: RepoRef, payload: Any) -> Report:
         with self._graph() as app:
@@ -255,6 +256,20 @@ class AlertfixRuntime:
         if report.waiting_for != waiting_for:
             raise RuntimeError(f"{report.incident_id} is not waiting for {waiting_for} "
                                f"(it is {report.status})")
+
+    def tick(self, now: datetime | None = None) -> list[Report]:
+        """Resume every incident whose verification window has passed."""
+        now = now or datetime.now(UTC)
+        resumed = []
+        with self._registry() as db:
+            rows = db.execute("SELECT n FROM incidents WHERE finished = 0 AND status = ?",
+                              ("waiting for verification window",)).fetchall()
+        for row in rows:
+            report = self.report(f"inc-{row['n']}")
+            due = report.interrupt.get("due") if report.interrupt else None
+            if due and datetime.fromisoformat(due) <= now:
+                resumed.append(self.resume(report.incident_id, {"action": "tick"}))
+        return resumed
 
     def incidents(self) -> list[Report]:
         with self._registry() as db:

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
         description="deploy-path prefixes stripped from stack frames",
     )
     test_timeout_s: float = 600.0
+    verify_window_s: float = Field(
+        1800.0, description="how long after a deploy verify watches for the error to come back")
     max_candidates: int = 40
 
     ingest_keys: Annotated[list[str], NoDecode] = Field(

@@ -1,11 +1,13 @@
-"""verify: after the deploy, replay the failing scenario against the deployed code and ask
-the monitor whether the fault has been seen since."""
+"""verify: once the verification window after the deploy has passed, replay the failing
+scenario against the deployed code and ask the monitor whether the fault was seen since."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from langgraph.runtime import Runtime
+from langgraph.types import interrupt
 
 from agent.context import Context
 from agent.nodes.base import stage
@@ -17,6 +19,12 @@ from tools import vcs
 def verify(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx, shipped, alert = runtime.context, state.deploy, state.alert
     assert shipped is not None and alert is not None
+    due = shipped.deployed_at + timedelta(seconds=ctx.settings.verify_window_s)
+    if datetime.now(UTC) < due:
+        # A durable wait: `alertfix tick` (or the server's timer) resumes it once due.
+        interrupt({"waiting_for": "verification window", "due": due.isoformat()})
+        if datetime.now(UTC) < due:
+            return {"_summary": f"resumed before {due:%H:%M:%S} UTC: waiting again"}
     scenario_passed = None
     details = []
     if state.regression_test is not None:

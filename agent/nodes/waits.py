@@ -7,6 +7,7 @@ Code before `interrupt()` runs again on resume, so it has no side effects.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -47,5 +48,10 @@ def deploy(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
     shipped = vcs.deploy_containing(repo, ctx.deploys.deploys(), pr.merge_commit)
     if shipped is None:
         return {"_summary": f"{pr.merge_commit[:10]} is in no deploy yet: waiting again"}
+    if state.ticket is not None:
+        due = shipped.deployed_at.timestamp() + ctx.settings.verify_window_s
+        ctx.tracker.comment(state.ticket.key, (
+            f"Deployed in `{shipped.name}` ({shipped.environment}). alertfix will check that "
+            f"the error is gone after {datetime.fromtimestamp(due, UTC):%Y-%m-%d %H:%M UTC}."))
     return {"deploy": shipped, "_summary": f"{shipped.name} ({shipped.environment}) "
                                            f"ships {pr.merge_commit[:10]}"}

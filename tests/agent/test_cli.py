@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,8 @@ def test_unknown_incident_is_a_clear_error(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_run_stops_at_review_and_approve_carries_it_to_done(
-        tmp_path: Path, shop: Path, event: dict[str, Any]) -> None:
+        tmp_path: Path, shop: Path, event: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALERTFIX_VERIFY_WINDOW_S", "0")
     home = tmp_path / "h"
     alert = tmp_path / "alert.json"
     alert.write_text(json.dumps(event))
@@ -89,3 +91,23 @@ def test_reject_hands_the_ticket_back_to_a_human(
     ticket = tracker.all()[0]
     assert ticket.status.value == "Open"
     assert "closed without merging" in tracker.comments(ticket.key)[-1]
+
+
+@pytest.mark.slow
+def test_verification_waits_for_its_window_then_tick_closes(
+        tmp_path: Path, shop: Path, event: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALERTFIX_VERIFY_WINDOW_S", "3")
+    home = tmp_path / "h"
+    alert = tmp_path / "alert.json"
+    alert.write_text(json.dumps(event))
+    _invoke("run", "--alert", str(alert), "--repo", str(shop), "--home", str(home))
+    _invoke("approve", "inc-1", "--home", str(home))
+    deployed = _invoke("deployed", "inc-1", "--home", str(home))
+    assert "waiting for verification window" in deployed.output
+    assert "No incident is due" in _invoke("tick", "--home", str(home)).output
+    tracker = LocalTracker(home / "tracker.db")
+    assert "will check that the error is gone" in tracker.comments("AF-1")[-1]
+    time.sleep(3.1)
+    ticked = _invoke("tick", "--home", str(home))
+    assert "closed" in ticked.output
+    assert tracker.all()[0].status.value == "Done"

@@ -28,6 +28,7 @@ def test_github_and_jira_carry_an_incident_from_alert_to_done(
 
         settings = Settings(
             home=tmp_path / "home", forge="github", tracker="jira", test_timeout_s=120,
+            verify_window_s=0,
             github_app_id=gh.app_id, github_private_key=gh.private_key_pem,
             github_installation_id=gh.installation_id, github_api_url=gh.api_url,
             jira_url=jira.url, jira_email=jira.email, jira_api_token=jira.api_token,
