@@ -16,7 +16,9 @@ from tools.ports import Ticket, TicketDraft, TicketStatus
 _ALLOWED: dict[TicketStatus, set[TicketStatus]] = {
     TicketStatus.OPEN: {TicketStatus.IN_PROGRESS, TicketStatus.DONE},
     TicketStatus.IN_PROGRESS: {TicketStatus.IN_REVIEW, TicketStatus.OPEN, TicketStatus.DONE},
-    TicketStatus.IN_REVIEW: {TicketStatus.IN_PROGRESS, TicketStatus.DONE, TicketStatus.OPEN},
+    # In Review → Reopened: the fix was deployed but verification saw the error again.
+    TicketStatus.IN_REVIEW: {TicketStatus.IN_PROGRESS, TicketStatus.DONE, TicketStatus.OPEN,
+                             TicketStatus.REOPENED},
     TicketStatus.DONE: {TicketStatus.REOPENED},
     TicketStatus.REOPENED: {TicketStatus.IN_PROGRESS, TicketStatus.DONE, TicketStatus.OPEN},
 }
