@@ -14,6 +14,7 @@ from rich.table import Table
 
 from agent.runtime import AlertfixRuntime, Report, UnknownIncident
 from agent.settings import Settings
+from guardrails.redact import redact
 from tools.forge.local import LocalForge
 from tools.ports import AlertParseError
 from tools.tracker.local import LocalTracker
@@ -68,13 +69,20 @@ def print_next_steps(report: Report) -> None:
 
 
 def _runtime_call(call: Any) -> Report:
+    """Run a runtime call; anything that goes wrong is one line, never a traceback. The
+    incident is checkpointed before each stage, so running the command again resumes it."""
     try:
         result: Report = call()
         return result
     except UnknownIncident as exc:
         raise _fail(str(exc.args[0])) from None
+    except AlertParseError:
+        raise
     except RuntimeError as exc:
         raise _fail(str(exc)) from None
+    except Exception as exc:  # an adapter or git failure mid-stage
+        raise _fail(f"stopped by {type(exc).__name__}: {redact(str(exc))[:300]}. The incident "
+                    "is saved; run the same command again to resume it.", 1) from None
 
 
 @app.command()
@@ -128,7 +136,7 @@ def run(
     except Exception as exc:
         raise _fail(f"{repo} is not a usable git repository ({type(exc).__name__})") from None
     try:
-        report = runtime.start(source, payload, repo_ref)
+        report = _runtime_call(lambda: runtime.start(source, payload, repo_ref))
     except AlertParseError as exc:
         raise _fail(f"{alert}: {exc}") from None
     print_timeline(report)

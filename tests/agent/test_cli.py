@@ -111,3 +111,22 @@ def test_verification_waits_for_its_window_then_tick_closes(
     ticked = _invoke("tick", "--home", str(home))
     assert "closed" in ticked.output
     assert tracker.all()[0].status.value == "Done"
+
+
+def test_an_adapter_failure_is_one_line_and_the_rerun_resumes(
+        tmp_path: Path, shop: Path, event: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "h"
+    alert = tmp_path / "alert.json"
+    alert.write_text(json.dumps(event))
+    (home).mkdir()
+    (home / "tracker.db").mkdir()  # the tracker's database cannot be opened
+    failed = _invoke("run", "--alert", str(alert), "--repo", str(shop), "--home", str(home))
+    assert failed.exit_code == 1
+    assert "stopped by OperationalError" in failed.output and "run the same command" in \
+        failed.output
+    assert "Traceback" not in failed.output
+    (home / "tracker.db").rmdir()
+    rerun = _invoke("run", "--alert", str(alert), "--repo", str(shop), "--home", str(home))
+    assert rerun.exit_code == 0 and "inc-1" in rerun.output
+    assert "waiting for review" in rerun.output
+    assert "inc-2" not in _invoke("status", "--home", str(home)).output
