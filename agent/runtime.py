@@ -8,7 +8,6 @@ whose process died mid-stage is resumed from its last checkpoint by the next `ru
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,28 +15,19 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
-from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
-from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
 from agent.context import Context, build_context
 from agent.graph import build_graph
 from agent.nodes.base import text
+from agent.registry import IncidentRow, Registry
 from agent.settings import Settings
-from agent.state import STATE_MODELS, IncidentState, RepoRef
+from agent.state import IncidentState, RepoRef
 from tools import vcs
 from tools.forge.local import LocalForge
 from tools.monitors import parse_alert
 from tools.ports import Deploy, TicketStatus
-
-_REGISTRY = """
-CREATE TABLE IF NOT EXISTS incidents (
-  n INTEGER PRIMARY KEY AUTOINCREMENT, fingerprint TEXT NOT NULL, source TEXT NOT NULL,
-  repo TEXT NOT NULL, status TEXT NOT NULL, finished INTEGER NOT NULL DEFAULT 0,
-  created_at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS incidents_fp ON incidents(fingerprint, finished);
-"""
 
 
 class UnknownIncident(LookupError):
@@ -60,64 +50,41 @@ class Report:
         return bool(self.state and self.state.outcome)
 
 
-def serializer() -> JsonPlusSerializer:
-    allowed = [(m.__module__, m.__name__) for m in STATE_MODELS]
-    allowed.append(("tools.ports", "TicketStatus"))
-    return JsonPlusSerializer(allowed_msgpack_modules=allowed)
-
-
 class AlertfixRuntime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         settings.home.mkdir(parents=True, exist_ok=True)
-        with self._registry() as db:
-            db.executescript(_REGISTRY)
+        self.registry = Registry(settings.database_url, settings.state_path)
 
     # ------------------------------------------------------------ plumbing
 
     @contextlib.contextmanager
-    def _registry(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.settings.state_path, timeout=30)
-        db.row_factory = sqlite3.Row
-        try:
-            with db:
-                yield db
-        finally:
-            db.close()
-
-    @contextlib.contextmanager
     def _graph(self) -> Iterator[CompiledStateGraph[Any, Any, Any, Any]]:
-        conn = sqlite3.connect(self.settings.state_path, check_same_thread=False, timeout=30)
-        try:
-            saver = SqliteSaver(conn, serde=serializer())
+        with self.registry.checkpointer() as saver:
             yield build_graph().compile(checkpointer=saver)
-        finally:
-            conn.close()
 
     @staticmethod
     def _config(incident_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": incident_id}}
 
-    def _row(self, ref: str) -> sqlite3.Row:
+    def _row(self, ref: str) -> IncidentRow:
         """An incident by id (`inc-3`, `3`) or by its ticket key (`AF-1`)."""
         number = ref.removeprefix("inc-")
-        with self._registry() as db:
-            if number.isdigit():
-                row = db.execute("SELECT * FROM incidents WHERE n = ?", (int(number),)).fetchone()
-                if row:
-                    return row
-            for row in db.execute("SELECT * FROM incidents ORDER BY n DESC").fetchall():
-                state = self.state(f"inc-{row['n']}")
-                if state and state.ticket and state.ticket.key.lower() == ref.lower():
-                    return row
+        row = self.registry.get(int(number)) if number.isdigit() else None
+        if row is not None:
+            return row
+        for row in reversed(self.registry.all()):
+            state = self.state(row.incident_id)
+            if state and state.ticket and state.ticket.key.lower() == ref.lower():
+                return row
         raise UnknownIncident(f"no incident {ref!r} (see `alertfix status`)")
 
     def incident_id(self, ref: str) -> str:
         """The incident id for an id or a ticket key; UnknownIncident when there is none."""
-        return f"inc-{self._row(ref)['n']}"
+        return self._row(ref).incident_id
 
     def repo_of(self, incident_id: str) -> RepoRef:
-        return RepoRef.model_validate_json(self._row(incident_id)["repo"])
+        return RepoRef.model_validate_json(self._row(incident_id).repo)
 
     def context(self, repo: RepoRef) -> Context:
         return build_context(self.settings, repo)
@@ -151,10 +118,8 @@ class AlertfixRuntime:
             app.invoke(payload, self._config(incident_id), context=self.context(repo),
                        durability="sync")
         report = self.report(incident_id)
-        with self._registry() as db:
-            db.execute("UPDATE incidents SET status = ?, finished = ? WHERE n = ?",
-                       (report.status, int(report.finished),
-                        int(incident_id.removeprefix("inc-"))))
+        self.registry.update(int(incident_id.removeprefix("inc-")), report.status,
+                             report.finished)
         return report
 
     # ------------------------------------------------------------ repositories
@@ -176,25 +141,15 @@ class AlertfixRuntime:
     def start(self, source: str, payload: Any, repo: RepoRef) -> Report:
         """Run an alert as far as it goes: to a wait, or to the end."""
         alert = parse_alert(source, payload)  # AlertParseError before anything is written
-        with self._registry() as db:
-            active = db.execute(
-                "SELECT * FROM incidents WHERE fingerprint = ? AND finished = 0"
-                " ORDER BY n DESC LIMIT 1", (alert.fingerprint,)).fetchone()
-        if active is not None:
-            incident_id = f"inc-{active['n']}"
+        row, created = self.registry.open_or_get(alert.fingerprint, source,
+                                                 repo.model_dump_json())
+        incident_id = row.incident_id
+        if not created:
             report = self.report(incident_id)
             if report.waiting_for and report.state and report.state.ticket:
                 return self._attach(report, alert, repo)
             if report.state is not None:  # died mid-stage: carry on from the last checkpoint
                 return self._invoke(incident_id, repo, None)
-        else:
-            with self._registry() as db:
-                number = db.execute(
-                    "INSERT INTO incidents (fingerprint, source, repo, status, created_at)"
-                    " VALUES (?, ?, ?, 'starting', ?)",
-                    (alert.fingerprint, source, repo.model_dump_json(),
-                     datetime.now(UTC).isoformat())).lastrowid
-            incident_id = f"inc-{number}"
         initial = IncidentState(incident_id=incident_id, source=source, raw_alert=payload,
                                 repo=repo)
         return self._invoke(incident_id, repo, initial)
@@ -261,26 +216,21 @@ class AlertfixRuntime:
         """Resume every incident whose verification window has passed."""
         now = now or datetime.now(UTC)
         resumed = []
-        with self._registry() as db:
-            rows = db.execute("SELECT n FROM incidents WHERE finished = 0 AND status = ?",
-                              ("waiting for verification window",)).fetchall()
-        for row in rows:
-            report = self.report(f"inc-{row['n']}")
+        for row in self.registry.all(status="waiting for verification window"):
+            report = self.report(row.incident_id)
             due = report.interrupt.get("due") if report.interrupt else None
             if due and datetime.fromisoformat(due) <= now:
                 resumed.append(self.resume(report.incident_id, {"action": "tick"}))
         return resumed
 
     def incidents(self) -> list[Report]:
-        with self._registry() as db:
-            rows = db.execute("SELECT n FROM incidents ORDER BY n").fetchall()
-        return [self.report(f"inc-{row['n']}") for row in rows]
+        return [self.report(row.incident_id) for row in self.registry.all()]
 
     def registry_status(self, incident_id: str) -> tuple[str, bool]:
         """The status and finished flag last recorded for an incident, without reading its
         checkpoint: cheap enough for the server to ask on every alert."""
         row = self._row(incident_id)
-        return str(row["status"]), bool(row["finished"])
+        return row.status, row.finished
 
 
 def ticket_done(report: Report) -> bool:

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
 
     home: Path = Field(Path(".alertfix"), description="where alertfix keeps its databases")
     state_db: Path | None = Field(None, description="LangGraph checkpoints (default home/state.db)")
+    database_url: str | None = Field(
+        None, description="postgresql://… to keep checkpoints and incidents in Postgres "
+        "(scale-out: servers and workers share it); SQLite in home when unset")
 
     tracker: Literal["local", "jira", "github"] = "local"
     forge: Literal["local", "github"] = "local"

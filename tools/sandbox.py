@@ -7,12 +7,19 @@ One run is three processes deep:
                        ─▶ the command (untrusted: the service's tests with a candidate patch)
 
 The init raises the walls before it forks the command: every mount read-only except the
-worktree and a per-run scratch directory, fresh tmpfs on /tmp, /var/tmp, /dev/shm and /run,
-a pids cgroup (root ignores RLIMIT_NPROC), all capabilities dropped, no_new_privs, and rlimits
-on the command. It reports what it managed on a private pipe, so the isolation recorded in
-``TestRun.isolation`` is what was actually in force, not what was asked for. Where the
-namespaces cannot be made (no user namespaces for an unprivileged user, say) the command still
-runs, under rlimits only, and the result says so.
+worktree and a per-run scratch directory; empty tmpfs over /tmp, /var/tmp, /dev/shm, /run and
+the host user's home (where credentials live); a /dev of harmless nodes only; a pids cgroup
+when one is writable (root ignores RLIMIT_NPROC); every capability dropped, no_new_privs; and
+rlimits on the command. It reports what it managed on a private pipe, so ``TestRun.isolation``
+records the walls actually in force, not those asked for; ``isolation_gaps`` words what was
+missing for the audit trail and the PR. Where namespaces cannot be made (no unprivileged user
+namespaces, no unshare) the command still runs, under rlimits only, and the result says so.
+When pid 1 leaves, the kernel kills whatever the command left behind.
+
+Known limits: run as root, the command is uid 0 without capabilities, so it can still read
+root-owned files that are not hidden (/etc/shadow, say), though it cannot send them anywhere
+but its output and the worktree; connect() to a Unix socket outside the hidden directories
+works on a read-only mount; RLIMIT_AS is per process, so total memory is not capped.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ import contextlib
 import inspect
 import json
 import os
-import re
+import select
 import shutil
 import signal
 import subprocess
@@ -46,14 +53,15 @@ from tools.ports import Sandbox, TestCaseResult, TestOutcome, TestRun
 ENV_ALLOWLIST = ("LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "TERM")
 
 MESSAGE_CHARS = 2_000  # per failed test: the assertion line plus the end of the traceback
-_STATUS_FD_ENV = "ALERTFIX_SANDBOX_STATUS_FD"
+# Given a fresh tmpfs inside the sandbox; paths under them are bound back in as needed.
+_TMPFS_DIRS = (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"), Path("/run"))
 
 
 @dataclass(frozen=True)
 class SandboxLimits:
     cpu_seconds: int = 300
     memory_bytes: int = 2 * 1024**3  # address space per process
-    max_processes: int = 256
+    max_processes: int = 256  # threads count too, for the pids cgroup and RLIMIT_NPROC alike
     file_size_bytes: int = 256 * 1024**2
     output_bytes: int = 200_000
     # On the wall-clock limit the command first gets SIGINT, so pytest can write the JUnit
@@ -70,6 +78,7 @@ def _sandbox_init() -> None:
     Shipped to the child as source text (``python -I -S -c``) so it needs nothing but the
     standard library and works whatever python the command uses. argv[1] is a JSON config.
     """
+    import contextlib
     import ctypes
     import json
     import os
@@ -77,10 +86,12 @@ def _sandbox_init() -> None:
     import resource
     import signal
     import sys
+    import threading
 
     cfg = json.loads(sys.argv[1])
-    status_fd = int(cfg["status_fd"])
+    status_fd, lifeline_fd = int(cfg["status_fd"]), int(cfg["lifeline_fd"])
     os.set_inheritable(status_fd, False)  # the command must not be able to forge the report
+    os.set_inheritable(lifeline_fd, False)
     status: dict[str, Any] = {"started": True, "errors": []}
     errors: list[str] = status["errors"]
     libc = ctypes.CDLL(None, use_errno=True)
@@ -101,10 +112,55 @@ def _sandbox_init() -> None:
         "noatime": ms_noatime, "nodiratime": ms_nodiratime, "relatime": ms_relatime,
     }  # fmt: skip
 
-    keeps = [os.path.realpath(p) for p in cfg["writable"]]
+    writable = [os.path.realpath(p) for p in cfg["writable"]]
 
     def under(path: str, roots: list[str]) -> bool:
         return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
+
+    readable = [os.path.realpath(p) for p in cfg["readable"] if os.path.isdir(p)]
+    readable = [r for r in readable if not under(r, writable)]
+    # Read-only islands inside the worktree (its .git): bound over last, remounted read-only.
+    protected = [p for p in cfg["protected"] if os.path.lexists(p)]
+
+    def remount_ro(select: Any) -> list[str]:
+        """Remount read-only every mount point ``select`` picks; the failures, worded."""
+        failed = []
+        with open("/proc/self/mountinfo") as f:
+            lines = f.read().splitlines()
+        for line in lines:
+            fields = line.split()
+            target = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4])
+            if not select(target):
+                continue
+            flags = ms_remount | ms_bind | ms_rdonly
+            for opt in fields[5].split(","):  # locked flags must be kept or EPERM
+                flags |= opt_flags.get(opt, 0)
+            try:
+                mount(None, target, None, flags, None)
+            except OSError as exc:
+                if exc.errno != 2:  # a mount point hidden under another mount
+                    failed.append(f"{target}: {exc.strerror}")
+        return failed
+
+    def minimal_dev() -> None:
+        """A /dev of harmless nodes: uid 0 without capabilities may still open the host's
+        disks for writing (a read-only mount does not cover device nodes)."""
+        nodes = [n for n in ("null", "zero", "full", "random", "urandom", "tty")
+                 if os.path.exists(f"/dev/{n}")]  # fmt: skip
+        fds = {n: os.open(f"/dev/{n}", os.O_PATH) for n in nodes}
+        mount("tmpfs", "/dev", "tmpfs", ms_nosuid | ms_noexec, "mode=755,size=1m")
+        for name, fd in fds.items():
+            open(f"/dev/{name}", "w").close()
+            mount(f"/proc/self/fd/{fd}", f"/dev/{name}", None, ms_bind, None)
+            os.close(fd)
+        for name, target in (
+            ("fd", "/proc/self/fd"),
+            ("stdin", "/proc/self/fd/0"),
+            ("stdout", "/proc/self/fd/1"),
+            ("stderr", "/proc/self/fd/2"),
+        ):
+            os.symlink(target, f"/dev/{name}")  # fmt: skip
+        os.mkdir("/dev/shm")
 
     # The cgroup first: /sys is read-only a moment later, and the command must start inside it.
     if cfg.get("cgroup"):
@@ -118,27 +174,17 @@ def _sandbox_init() -> None:
     if cfg["namespaces"]:
         try:
             mount(None, "/", None, ms_rec | ms_private, None)  # nothing propagates to the host
-            for keep in keeps:
+            # Each kept path becomes a mount point of its own, reachable by fd once hidden.
+            for keep in writable + readable:
                 mount(keep, keep, None, ms_bind | ms_rec, None)
-            keep_fds = {k: os.open(k, os.O_PATH) for k in keeps}
-            failed = []
-            with open("/proc/self/mountinfo") as f:
-                lines = f.read().splitlines()
-            for line in lines:
-                fields = line.split()
-                target = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4])
-                if under(target, keeps):
-                    continue
-                flags = ms_remount | ms_bind | ms_rdonly
-                for opt in fields[5].split(","):  # locked flags must be kept or EPERM
-                    flags |= opt_flags.get(opt, 0)
-                try:
-                    mount(None, target, None, flags, None)
-                except OSError as exc:
-                    if exc.errno != 2:  # a mount point hidden under another mount
-                        failed.append(f"{target}: {exc.strerror}")
+            keep_fds = {k: os.open(k, os.O_PATH) for k in writable + readable}
+            failed = remount_ro(lambda target: not under(target, writable))
+            try:
+                minimal_dev()
+            except OSError as exc:
+                failed.append(f"/dev: {exc}")
             # Private scratch space where programs expect it; keeps beneath are bound back in.
-            for tmp in ("/tmp", "/var/tmp", "/dev/shm", "/run"):
+            for tmp in cfg["tmpfs"]:
                 if not os.path.isdir(tmp) or os.path.islink(tmp):
                     continue
                 try:
@@ -150,6 +196,9 @@ def _sandbox_init() -> None:
                     if under(keep, [tmp]):
                         os.makedirs(keep, exist_ok=True)
                         mount(f"/proc/self/fd/{fd}", keep, None, ms_bind | ms_rec, None)
+            for path in protected:
+                mount(path, path, None, ms_bind | ms_rec, None)
+            failed += remount_ro(lambda target: under(target, readable + protected))
             status["ro_fs"] = not failed
             errors.extend(failed)
         except OSError as exc:
@@ -182,14 +231,29 @@ def _sandbox_init() -> None:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             limits = cfg["rlimits"]
             for name, value in limits.items():
+                which = getattr(resource, name)
                 soft = int(value)
                 hard = soft + 5 if name == "RLIMIT_CPU" else soft  # SIGXCPU, then SIGKILL
-                resource.setrlimit(getattr(resource, name), (soft, hard))
+                ceiling = resource.getrlimit(which)[1]  # a limit may only be lowered
+                if ceiling != resource.RLIM_INFINITY:
+                    soft, hard = min(soft, ceiling), min(hard, ceiling)
+                resource.setrlimit(which, (soft, hard))
             os.chdir(cfg["cwd"])
             os.execvpe(argv[0], argv, cfg["env"])
-        except BaseException as exc:  # noqa: BLE001 - report anything, never fall through
+        except BaseException as exc:  # report anything; never fall through to the init's code
             os.write(2, f"sandbox: cannot start {argv[0]}: {exc}\n".encode())
         os._exit(127)
+
+    def host_gone() -> None:
+        """Nobody will collect the result or enforce the deadline: end the run now."""
+        with contextlib.suppress(OSError):
+            while os.read(lifeline_fd, 64):
+                pass
+        if cfg["namespaces"]:
+            os._exit(1)  # pid 1 leaving kills everything in the namespace
+        os.killpg(0, signal.SIGKILL)  # the run's process group, this process included
+
+    threading.Thread(target=host_gone, daemon=True).start()
     # Reap everything (pid 1 inherits orphans); the command's own status is the run's.
     code = 0
     while True:
@@ -226,9 +290,7 @@ def _pids_cgroup_root() -> Path | None:
         return v1
     v2 = Path("/sys/fs/cgroup")
     with contextlib.suppress(OSError):
-        if "pids" in (v2 / "cgroup.subtree_control").read_text().split() and os.access(
-            v2, os.W_OK
-        ):
+        if "pids" in (v2 / "cgroup.subtree_control").read_text().split() and os.access(v2, os.W_OK):
             return v2
     return None
 
@@ -279,16 +341,40 @@ def _pytest_index(command: Sequence[str]) -> int | None:
     return None
 
 
+def _without_junit_args(args: list[str]) -> list[str]:
+    kept: list[str] = []
+    skip_value = False
+    for arg in args:
+        if skip_value:
+            skip_value = False
+        elif arg in ("--junitxml", "--junit-xml"):
+            skip_value = True
+        elif not arg.startswith(("--junitxml=", "--junit-xml=")):
+            kept.append(arg)
+    return kept
+
+
 class SubprocessSandbox:
     """Runs a command in namespaces with rlimits; implements ``tools.ports.Sandbox``."""
 
     def __init__(
-        self, limits: SandboxLimits | None = None, python: str | None = None, network: bool = False
+        self,
+        limits: SandboxLimits | None = None,
+        python: str | None = None,
+        network: bool = False,
+        *,
+        readable: Sequence[Path] = (),
+        env: Mapping[str, str] | None = None,
     ) -> None:
+        """``readable``: extra read-only trees the command needs (the sandbox python's own
+        prefix is always visible); everything else outside the worktree is read-only anyway,
+        except scratch dirs and the host home, which the command sees empty (``_hidden``).
+        ``env``: variables every run gets on top of the scrubbed environment."""
         self.limits = limits or SandboxLimits()
+        self.env = dict(env or {})
+        self.readable = [Path(p) for p in readable]
         self.python = python or sys.executable
         self.network = network
-        self._namespaces_work: bool | None = None  # learnt on the first run
         self._unshare = shutil.which("unshare")
 
     # -- public
@@ -312,19 +398,22 @@ class SubprocessSandbox:
             junit = scratch / "junit.xml"
             at = _pytest_index(argv)
             if at is not None:
-                # xunit1 keeps the file attribute, which makes node ids exact.
+                # Ours is the only report (a later --junitxml would win); xunit1 keeps the file
+                # attribute, which makes node ids exact.
+                argv = argv[: at + 1] + _without_junit_args(argv[at + 1 :])
                 argv[at + 1 : at + 1] = [f"--junitxml={junit}", "-o", "junit_family=xunit1"]
             run_env = self._environment(scratch, env)
-            use_ns = self._namespaces_work is not False and self._unshare is not None
+            use_ns = self._unshare is not None
             result, started = self._run_once(workdir, argv, timeout_s, run_env, scratch, use_ns)
-            if use_ns and not started:
+            if use_ns and not started and not result.timed_out:
                 # unshare itself failed (no user namespaces here, say): run with what is left.
-                self._namespaces_work = False
-                why = result.output.strip().splitlines()[-1:] or ["no reason given"]
+                # Not remembered: a transient failure must not weaken every later run.
+                said = [
+                    x for x in result.output.splitlines() if x and not x.startswith("[sandbox]")
+                ]
+                why = said[-1] if said else "no reason given"
                 result, _ = self._run_once(workdir, argv, timeout_s, run_env, scratch, False)
-                result.output += f"\n[sandbox] namespaces unavailable: {why[0]}"
-            elif use_ns:
-                self._namespaces_work = True
+                result.output += f"\n[sandbox] namespaces unavailable: {why}"
             if at is not None and junit.exists():
                 result.tests = parse_junit(junit.read_bytes(), workdir)
             result.command = list(command)
@@ -346,6 +435,7 @@ class SubprocessSandbox:
             GIT_CONFIG_NOSYSTEM="1",
             GIT_TERMINAL_PROMPT="0",
         )
+        env.update(self.env)
         env.update(extra or {})
         return env
 
@@ -353,6 +443,7 @@ class SubprocessSandbox:
         root = _pids_cgroup_root()
         if root is None:
             return None
+        _sweep_stale_cgroups(root)
         path = root / f"alertfix-sandbox-{uuid.uuid4().hex[:12]}"
         try:
             path.mkdir()
@@ -362,6 +453,22 @@ class SubprocessSandbox:
                 path.rmdir()
             return None
         return path
+
+    @staticmethod
+    def _hidden() -> list[Path]:
+        """Directories the command sees as empty tmpfs: scratch space, and the host user's
+        home, where credentials live (~/.git-credentials, ~/.config/gh, ~/.aws, ~/.ssh)."""
+        home = Path(os.path.expanduser("~"))
+        extra = [home] if home.is_dir() and home != Path("/") else []
+        return [*_TMPFS_DIRS, *extra]
+
+    def _readable(self, workdir: Path) -> list[str]:
+        """Trees the command reads that the private tmpfs mounts would hide."""
+        python = Path(self.python)
+        candidates = [python.parent.parent, Path(os.path.realpath(python)).parent.parent]
+        candidates += [*self.readable, *_git_common_dir(workdir)]
+        hidden = self._hidden()
+        return [str(p) for p in candidates if any(p.is_relative_to(t) for t in hidden)]
 
     def _rlimits(self, in_userns: bool) -> dict[str, int]:
         lim = self.limits
@@ -397,60 +504,56 @@ class SubprocessSandbox:
                 prefix.append("--net")
             prefix += ["--pid", "--fork", "--kill-child", "--mount-proc"]
         cgroup = self._make_cgroup()
-        status_r, status_w = os.pipe()
+        status_r, status_w = os.pipe()  # the init's report; the command cannot write to it
+        lifeline_r, lifeline_w = os.pipe()  # EOF in the init when this process dies
         cfg = {
             "argv": argv,
             "cwd": str(workdir),
             "env": env,
             "writable": [str(workdir), str(scratch)],
+            "readable": self._readable(workdir),
+            # A test must not leave a hook or a redirected gitdir for the host's next git command.
+            "protected": [str(workdir / ".git")],
+            "tmpfs": [str(t) for t in self._hidden()],
             "namespaces": use_ns,
             "cgroup": str(cgroup) if cgroup else None,
             "rlimits": self._rlimits(use_ns and not root),
             "status_fd": status_w,
+            "lifeline_fd": lifeline_r,
         }
         init = [sys.executable, "-I", "-S", "-c", _INIT_SOURCE, json.dumps(cfg)]
         started_at = time.monotonic()
         buffer = _OutputBuffer(self.limits.output_bytes)
-        timed_out = False
+        proc: subprocess.Popen[bytes] | None = None
         try:
-            proc = subprocess.Popen(
-                prefix + init,
-                cwd=workdir,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # one process group to kill
-                pass_fds=(status_w,),
-            )
-        except OSError as exc:
-            os.close(status_r)
-            os.close(status_w)
-            self._remove_cgroup(cgroup)
-            run = TestRun(command=argv, exit_code=None, output=f"[sandbox] cannot start: {exc}")
-            return run, True
-        os.close(status_w)
-        reader = threading.Thread(target=_drain, args=(proc.stdout, buffer), daemon=True)
-        reader.start()
-        try:
-            proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            self._signal_group(proc.pid, signal.SIGINT)
             try:
-                proc.wait(timeout=self.limits.interrupt_grace_s)
-            except subprocess.TimeoutExpired:
-                pass
-        # Whatever is left in the group (everything, without a pid namespace) goes now.
-        self._signal_group(proc.pid, signal.SIGKILL)
-        proc.wait()
-        self._remove_cgroup(cgroup)
-        reader.join(timeout=2.0)
-        if proc.stdout:
-            proc.stdout.close()
+                proc = subprocess.Popen(
+                    prefix + init,
+                    cwd=workdir,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,  # one process group to kill
+                    pass_fds=(status_w, lifeline_r),
+                )
+            except OSError as exc:
+                output = f"[sandbox] cannot start: {exc}"
+                return TestRun(command=argv, exit_code=None, output=output), True
+            finally:
+                os.close(status_w)
+                os.close(lifeline_r)
+            timed_out = self._wait(proc, timeout_s, buffer)
+            refused_forks = _pids_refused(cgroup)
+            reports = _read_status(status_r)
+        finally:
+            if proc is not None and proc.returncode is None:  # the host was interrupted
+                self._signal_group(proc.pid, signal.SIGKILL)
+                proc.wait()
+            os.close(status_r)
+            os.close(lifeline_w)
+            self._remove_cgroup(cgroup)
         seconds = time.monotonic() - started_at
-        reports = _read_status(status_r)
-        os.close(status_r)
         started = bool(reports) and reports[0].get("started", False)
         setup = reports[0] if reports else {}
         exit_code: int | None = next(
@@ -464,6 +567,13 @@ class SubprocessSandbox:
             exit_code = None
         elif exit_code is not None and exit_code < 0:
             notes.append(f"[sandbox] killed by {_signal_reason(-exit_code)}")
+        elif exit_code is None:
+            notes.append(f"[sandbox] no exit status reported (runner exited {proc.returncode})")
+        if refused_forks:
+            notes.append(
+                f"[sandbox] process limit of {self.limits.max_processes} reached: "
+                f"{refused_forks} forks refused"
+            )
         for err in setup.get("errors", []):
             notes.append(f"[sandbox] isolation: {err}")
         output = buffer.text() + ("\n" + "\n".join(notes) if notes else "")
@@ -476,6 +586,23 @@ class SubprocessSandbox:
             isolation=self._describe(use_ns and started, setup, root),
         )
         return run, started
+
+    def _wait(self, proc: subprocess.Popen[bytes], timeout_s: float, buffer: _OutputBuffer) -> bool:
+        """Wait for the run, collecting output; True when the wall-clock limit ended it."""
+        reader = threading.Thread(target=_drain, args=(proc.stdout, buffer), daemon=True)
+        reader.start()
+        timed_out = not _wait_exit(proc.pid, timeout_s)
+        if timed_out:
+            self._signal_group(proc.pid, signal.SIGINT)
+            _wait_exit(proc.pid, self.limits.interrupt_grace_s)
+        # Whatever is left in the group (everything, without a pid namespace) goes now, while
+        # the unreaped leader still holds the group id, so it cannot name someone else's group.
+        self._signal_group(proc.pid, signal.SIGKILL)
+        proc.wait()
+        reader.join(timeout=2.0)
+        if proc.stdout:
+            proc.stdout.close()
+        return timed_out
 
     def _describe(self, namespaces: bool, setup: Mapping[str, Any], root: bool) -> str:
         walls = []
@@ -516,6 +643,59 @@ class SubprocessSandbox:
                 return
             except OSError:
                 time.sleep(0.02)
+
+
+def _sweep_stale_cgroups(root: Path) -> None:
+    """Remove empty run cgroups that a host which died left behind.
+
+    A run's init joins its cgroup milliseconds after the cgroup is made, so one that is empty
+    and a minute old has no run left in it.
+    """
+    now = time.time()
+    for path in root.glob("alertfix-sandbox-*"):
+        with contextlib.suppress(OSError):
+            if now - path.stat().st_mtime > 60 and not (path / "cgroup.procs").read_text().strip():
+                path.rmdir()
+
+
+def _wait_exit(pid: int, timeout_s: float) -> bool:
+    """Wait until ``pid`` exits, without reaping it; False on timeout."""
+    try:
+        fd = os.pidfd_open(pid)
+    except OSError:  # before Linux 5.3: poll
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                return True
+            time.sleep(0.01)
+        return False
+    try:
+        return bool(select.select([fd], [], [], timeout_s)[0])
+    finally:
+        os.close(fd)
+
+
+def _pids_refused(cgroup: Path | None) -> int:
+    """How many forks the pids cgroup refused (its "max" event count)."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        if cgroup is not None:
+            for line in (cgroup / "pids.events").read_text().splitlines():
+                if line.startswith("max "):
+                    return int(line.split()[1])
+    return 0
+
+
+def _git_common_dir(workdir: Path) -> list[Path]:
+    """The main repository's .git when ``workdir`` is a git worktree, so tests can read git."""
+    dotgit = workdir / ".git"
+    with contextlib.suppress(OSError, ValueError):
+        if dotgit.is_file() and (text := dotgit.read_text().strip()).startswith("gitdir:"):
+            gitdir = (workdir / text.removeprefix("gitdir:").strip()).resolve()
+            commondir = gitdir / "commondir"
+            if commondir.is_file():
+                return [(gitdir / commondir.read_text().strip()).resolve()]
+            return [gitdir]
+    return []
 
 
 def _read_status(fd: int) -> list[dict[str, Any]]:
@@ -563,7 +743,7 @@ def isolation_gaps(isolation: str) -> list[str]:
         "no-netns": "network was reachable (no network namespace)",
         "network-allowed": "network was allowed on purpose",
         "no-pidns": "processes were not in their own pid namespace",
-        "rw-fs": "the file system outside the worktree was writable",
+        "rw-fs": "files outside the worktree were writable, and the host home readable",
         "caps": "capabilities were not dropped",
         "nproc-unenforced": "the number of processes was not limited",
     }
@@ -718,9 +898,7 @@ class FlakeCheck:
     sandbox: Sandbox
     command: list[str]
     timeout_s: float
-    make_command: Callable[[Sequence[str], Iterable[str]], list[str]] = field(
-        default=rerun_command
-    )
+    make_command: Callable[[Sequence[str], Iterable[str]], list[str]] = field(default=rerun_command)
 
     def confirm(
         self, before: TestRun, after: TestRun, after_workdir: Path, before_workdir: Path | None
@@ -754,7 +932,10 @@ def rerun_disagreeing(
     before_workdir: Path | None = None,
     timeout_s: float = 600.0,
 ) -> RunComparison:
-    """compare_runs, then rerun once the tests that changed outcome; disagreeing reruns are flaky."""
+    """compare_runs, then rerun once each test that changed outcome; a disagreeing rerun is flaky.
+
+    See FlakeCheck, which also takes a custom ``make_command`` for non-default invocations.
+    """
     return FlakeCheck(sandbox, command, timeout_s).confirm(
         before, after, after_workdir, before_workdir
     )

@@ -12,7 +12,7 @@ from langgraph.types import Command
 
 from agent.context import Context
 from agent.graph import after_review, after_validate, after_verify, build_graph
-from agent.runtime import serializer
+from agent.registry import serializer
 from agent.state import Candidate, IncidentState, RepoRef, Verification
 from tools.ports import Deploy, utcnow
 
