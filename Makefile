@@ -24,9 +24,13 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
 
+# The evaluation corpus end to end (evals/cases), as CI runs it on pull requests.
+eval: $(STAMP)
+	$(BIN)/alertfix eval --jobs 2 --out alertfix-eval
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) .alertfix alertfix-demo
+	rm -rf $(VENV) .alertfix alertfix-demo alertfix-eval

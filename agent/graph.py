@@ -1,7 +1,8 @@
 """build_graph(): the incident loop as a LangGraph state machine. Wiring only, no I/O.
 
-intake → ticket → rca → repair → validate → pull_request → review ⏸ → deploy ⏸ → verify → close
-                   └──────┴────────┴───────────┴────────────┴─→ escalate        verify ─→ reopen
+intake → ticket → rca → repair → validate → confirm → pull_request → review ⏸ → deploy ⏸
+  → verify ⏸ → close          (confirm: the reproduction run at the culprit and its parent)
+       └─ reopen       rca, repair, validate, pull_request, review ─→ escalate
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from agent.context import Context
 from agent.nodes.finish import close, escalate, reopen
 from agent.nodes.intake import intake
 from agent.nodes.pull_request import pull_request
-from agent.nodes.rca import rca
+from agent.nodes.rca import confirm, rca
 from agent.nodes.repair import repair
 from agent.nodes.ticket import ticket
 from agent.nodes.validate import validate
@@ -28,11 +29,12 @@ def after_rca(state: IncidentState) -> Literal["repair", "escalate"]:
 
 
 def after_repair(state: IncidentState) -> Literal["validate", "escalate"]:
-    return "validate" if state.candidates else "escalate"
+    # No targeted candidate is not the end: validate runs the mutation search and the revert.
+    return "escalate" if state.escalation else "validate"
 
 
-def after_validate(state: IncidentState) -> Literal["pull_request", "escalate"]:
-    return "pull_request" if state.chosen else "escalate"
+def after_validate(state: IncidentState) -> Literal["confirm", "escalate"]:
+    return "confirm" if state.chosen else "escalate"
 
 
 def after_pull_request(state: IncidentState) -> Literal["review", "escalate"]:
@@ -59,7 +61,8 @@ def build_graph() -> StateGraph[IncidentState, Context, IncidentState, IncidentS
     graph = StateGraph(IncidentState, context_schema=Context)
     nodes: tuple[tuple[str, Any], ...] = (
         ("intake", intake), ("ticket", ticket), ("rca", rca), ("repair", repair),
-        ("validate", validate), ("pull_request", pull_request), ("review", review),
+        ("validate", validate), ("confirm", confirm), ("pull_request", pull_request),
+        ("review", review),
         ("deploy", deploy), ("verify", verify), ("close", close), ("reopen", reopen),
         ("escalate", escalate))
     for name, node in nodes:
@@ -70,6 +73,7 @@ def build_graph() -> StateGraph[IncidentState, Context, IncidentState, IncidentS
     graph.add_conditional_edges("rca", after_rca)
     graph.add_conditional_edges("repair", after_repair)
     graph.add_conditional_edges("validate", after_validate)
+    graph.add_edge("confirm", "pull_request")
     graph.add_conditional_edges("pull_request", after_pull_request)
     graph.add_conditional_edges("review", after_review)
     graph.add_conditional_edges("deploy", after_deploy)

@@ -31,6 +31,7 @@ class Location(BaseModel):
     function_start: int
     function_end: int
     source_line: str = ""
+    stale: bool = False  # the event's context line differs from this line at base_sha
 
 
 class Suspect(BaseModel):
@@ -41,6 +42,11 @@ class Suspect(BaseModel):
     score: float
     evidence: list[str] = Field(default_factory=list)
     deploy: str | None = None  # the deploy that shipped it
+    kinds: list[str] = Field(default_factory=list)  # evidence kinds: crash-line, named-value…
+    url: str = ""  # the commit on the forge, when its web address is known
+    pull_request: int | None = None  # the PR that brought it (merge or squash subject)
+    pull_request_url: str = ""
+    confirmed: bool | None = None  # a reproduction fails here and passes at the parent
 
 
 class RootCause(BaseModel):
@@ -52,6 +58,13 @@ class RootCause(BaseModel):
     explanation: str = ""
     confidence: float = 0.0
     warnings: list[str] = Field(default_factory=list)
+    no_culprit_in_history: bool = False  # the fault predates the history alertfix can see
+    window: list[str] = Field(default_factory=list)  # suspect window, oldest first
+    window_start: str | None = None  # the last commit known without the fault (excluded)
+    window_text: str = ""
+    reproduction: list[str] = Field(default_factory=list)  # failing test ids (ci alerts)
+    confirmed: bool | None = None  # None: not tried; False: tried, inconclusive
+    confirmation: str = ""
 
 
 class RegressionTest(BaseModel):
@@ -60,6 +73,7 @@ class RegressionTest(BaseModel):
     nodeid: str  # pytest node id
     description: str
     reproduces: bool | None = None  # did it fail at the base commit with the alert's error?
+    asserts_type: str = ""  # the result type the test checks, when the event showed it
 
 
 class Candidate(BaseModel):
@@ -68,8 +82,16 @@ class Candidate(BaseModel):
     description: str
     path: str
     new_source: str
-    diff: str
+    diff: str  # unified diff of every file the candidate changes
     lines_changed: int
+    # Further files a candidate changes (a full revert): path -> new source. `path`/`new_source`
+    # stay the main file; changed_files() is every file.
+    extra_files: dict[str, str] = Field(default_factory=dict)
+    naturalness: float = 0.0  # how much the change looks like code already in the repository
+    full_revert: bool = False  # the whole culprit commit reverted: a last resort, said in the PR
+
+    def changed_files(self) -> dict[str, str]:
+        return {self.path: self.new_source, **self.extra_files}
 
 
 class Validation(BaseModel):
@@ -79,7 +101,9 @@ class Validation(BaseModel):
     failed_tests: list[str] = Field(default_factory=list)
     seconds: float = 0.0
     isolation: str = ""
-    detail: str = ""
+    detail: str = ""  # why it was rejected, or how it passed
+    stage: str = ""  # the last check it reached: reproduction, module, suite or confirm
+    reproduction: list[str] = Field(default_factory=list)  # the tests that reproduce the failure
 
     @property
     def accepted(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import configparser
 import json
 import re
 import sys
@@ -15,7 +16,7 @@ _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 REQUIREMENTS = ("requirements*.txt", "requirements/*.txt", "*requirements.txt", "constraints*.txt")
 # Manifests whose format is not parsed here: any change to them counts as a dependency change.
 OPAQUE_MANIFESTS = (
-    "setup.py", "setup.cfg", "Pipfile", "environment.yml", "environment.yaml", "go.mod",
+    "setup.py", "Pipfile", "environment.yml", "environment.yaml", "go.mod",
     "Cargo.toml", "Gemfile", "*.gemspec", "pom.xml", "build.gradle", "build.gradle.kts",
     "composer.json",
 )  # fmt: skip
@@ -60,6 +61,19 @@ def _pyproject_names(data: dict[str, Any]) -> set[str]:
     return names
 
 
+def _setup_cfg_names(text: str) -> set[str]:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read_string(text)
+    lines: list[str] = []
+    if parser.has_section("options"):
+        for key in ("install_requires", "setup_requires", "tests_require"):
+            lines += parser.get("options", key, fallback="").splitlines()
+    if parser.has_section("options.extras_require"):
+        for value in parser["options.extras_require"].values():
+            lines += value.splitlines()
+    return _requirement_names(lines)
+
+
 def manifest_names(path: str, text: str) -> set[str] | None:
     """Dependency names declared in a manifest; None if `path` is not a manifest read here.
 
@@ -72,6 +86,11 @@ def manifest_names(path: str, text: str) -> set[str] | None:
         try:
             return _pyproject_names(tomllib.loads(text))
         except (tomllib.TOMLDecodeError, AttributeError, TypeError) as exc:
+            raise ValueError(f"{path} cannot be parsed") from exc
+    if base == "setup.cfg":
+        try:
+            return _setup_cfg_names(text)
+        except configparser.Error as exc:
             raise ValueError(f"{path} cannot be parsed") from exc
     if base == "package.json":
         try:

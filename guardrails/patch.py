@@ -59,11 +59,11 @@ def _paths(files: list[ChangedFile], policy: Policy) -> list[str]:
         # Forbidden paths match case-insensitively: .GitHub/ is .github/ on some filesystems.
         forbidden = first_match(item.path, policy.forbidden_paths, ignore_case=True)
         if forbidden:
-            reasons.append(f"path {inline(item.path)} is forbidden by policy ({forbidden})")
+            reasons.append(f"path {item.shown} is forbidden by policy ({forbidden})")
         elif first_match(item.path, policy.allowed_paths) is None:
             allowed = ", ".join(policy.allowed_paths) or "none"
             reasons.append(
-                f"path {inline(item.path)} is outside the paths policy allows ({allowed})"
+                f"path {item.shown} is outside the paths policy allows ({allowed})"
             )
     return reasons
 
@@ -85,7 +85,7 @@ def _budget(files: list[ChangedFile], policy: Policy) -> list[str]:
 
 
 def _syntax(files: list[ChangedFile]) -> list[str]:
-    return [f"{f.after_tree} after the patch" for f in files if isinstance(f.after_tree, str)]
+    return [f"{f.shown} {f.problem} after the patch" for f in files if f.problem]
 
 
 def _dependencies(
@@ -103,14 +103,14 @@ def _dependencies(
         try:
             old = manifest_names(item.path, before) if before is not None else set()
             new = manifest_names(item.path, after) if after is not None else set()
-        except ValueError as exc:
-            reasons.append(f"{exc} (before or after the patch)")
+        except ValueError:
+            reasons.append(f"{item.shown} cannot be parsed (before or after the patch)")
             continue
         if old is not None and new is not None:
             added = sorted(new - old)
-            reasons += [f"adds dependency {inline(n)} in {item.path}; {rule}" for n in added]
+            reasons += [f"adds dependency {inline(n)} in {item.shown}; {rule}" for n in added]
         elif is_opaque_manifest(item.path):
-            reasons.append(f"changes dependency manifest {item.path}; {rule}")
+            reasons.append(f"changes dependency manifest {item.shown}; {rule}")
     # A module some changed file already imported is an existing dependency, wherever it is.
     known = {m for f in files if f.before_facts for m in f.before_facts.imports}
     known |= set(policy.known_first_party) | set(first_party)
@@ -122,10 +122,10 @@ def _dependencies(
         for module in sorted(new_facts.imports - known):
             if is_third_party(module, known) and not (item.is_test and module in _TEST_TOOLS):
                 reasons.append(
-                    f"{item.path} imports new third-party module {inline(module)}; {rule}"
+                    f"{item.shown} imports new third-party module {inline(module)}; {rule}"
                 )
         if new_facts.dynamic_imports > (old_facts.dynamic_imports if old_facts else 0):
-            reasons.append(f"{item.path} adds a dynamic import; {rule}")
+            reasons.append(f"{item.shown} adds a dynamic import; {rule}")
     return reasons
 
 
@@ -137,15 +137,16 @@ def _secrets(files: list[ChangedFile]) -> list[str]:
         found = [(n, f.kind) for n, line in added for f in find_secrets(line, code=code)]
         # The reason names the kind and the line, never the value: it is printed in tickets.
         for lineno, kind in found[:_MAX_SECRETS_PER_FILE]:
-            reasons.append(f"adds what looks like a secret ({kind}) at {item.path}:{lineno}")
-        if len(found) > _MAX_SECRETS_PER_FILE:
-            reasons.append(f"adds {len(found) - _MAX_SECRETS_PER_FILE} more secrets in {item.path}")
+            reasons.append(f"adds what looks like a secret ({kind}) at {item.shown}:{lineno}")
+        more = len(found) - _MAX_SECRETS_PER_FILE
+        if more > 0:
+            reasons.append(f"adds {more} more secrets in {item.shown}")
     return reasons
 
 
 def _out_of_scope(item: ChangedFile, allowed: Sequence[str]) -> str | None:
     """What `item` changes that RCA did not name, as the start of a reason; None if nothing."""
-    change, path = item.change, item.path
+    change, path = item.change, item.shown
     if "*" in allowed:
         return None
     if change.added:
@@ -156,8 +157,8 @@ def _out_of_scope(item: ChangedFile, allowed: Sequence[str]) -> str | None:
         return f"changes {path}"
     try:
         diff = diff_units(change.before or "", change.after or "")
-    except cst.ParserSyntaxError:
-        return f"changes {path}, which libcst cannot parse,"
+    except (cst.ParserSyntaxError, RecursionError):
+        return f"cannot tell which functions {path} changes (libcst cannot parse it)"
     touched = set(diff.modified | diff.removed)
     if not item.is_test:
         touched |= diff.added  # new helpers in application code are outside the fix
@@ -175,7 +176,7 @@ def _scope(
     named = {normalize_path(p) or p: tuple(names) for p, names in scope.items()}
     reasons = []
     for item in files:
-        if first_match(item.path, policy.forbidden_paths, ignore_case=True):
+        if item.problem or first_match(item.path, policy.forbidden_paths, ignore_case=True):
             continue  # already denied outright; saying it is also out of scope adds nothing
         allowed = named.get(item.path, ())
         outside = _out_of_scope(item, allowed)

@@ -42,6 +42,25 @@ DEFAULT_TEST_PATHS: tuple[str, ...] = (
     "tests/", "test/", "test_*.py", "*_test.py", "conftest.py",
 )  # fmt: skip
 
+# A starting point for `.github/alertfix.yml`, with every setting at its default.
+EXAMPLE_POLICY = """\
+# What alertfix may do in this repository. Every key is optional.
+enabled: true                  # the kill switch: false stops all PRs (tickets still get RCA)
+allowed_paths: ["**"]          # globs alertfix may change
+forbidden_paths: []            # added to the built-in list (CI, migrations, lock files,
+                               # infrastructure, secrets), which cannot be removed
+test_paths: ["tests/", "test/", "test_*.py", "*_test.py", "conftest.py"]
+max_files: 5
+max_lines: 200                 # added plus removed lines
+allow_new_dependencies: false  # new packages in manifests or new third-party imports
+allow_out_of_scope: false      # changes outside the functions the root cause names
+known_first_party: []          # this repository's top-level modules, if not obvious from paths
+sources: [sentry, pagerduty, ci]
+severities: [fatal, critical, error]
+max_open_prs: 3
+max_incidents_per_hour: 10
+"""
+
 # Fields the policy file may not set: they describe where the policy came from.
 _INTERNAL_FIELDS = frozenset({"problems", "origin"})
 

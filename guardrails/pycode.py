@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -193,13 +194,20 @@ def collect(tree: ast.Module) -> PyFacts:
     return collector.facts
 
 
-def parse(text: str, path: str) -> ast.Module | str:
-    """The module, or a short reason it does not parse."""
+def analyse(text: str, path: str) -> PyFacts | str:
+    """The facts of a Python file, or why there are none ("does not parse (line 3)")."""
     try:
-        return ast.parse(text, filename=path)
+        with warnings.catch_warnings():
+            # "invalid escape sequence" and the like are about their code, not our process.
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text, filename=path)
+        return collect(tree)
     except (SyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None)
-        return f"{path} does not parse" + (f" (line {line})" if line else "")
+        return "does not parse" + (f" (line {line})" if line else "")
+    except RecursionError:
+        # A generated 5000-term expression must not crash the gate; it fails closed instead.
+        return "is too deeply nested to check"
 
 
 def exception_family(exception_type: str) -> frozenset[str]:

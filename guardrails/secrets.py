@@ -156,7 +156,8 @@ def find_personal_data(text: str) -> list[Finding]:
     found: list[Finding] = [
         Finding("email", *m.span())
         for m in _EMAIL.finditer(text)
-        if not _USERINFO_BEFORE.search(text, 0, m.start())  # user@host in a URL: a credential
+        # user@host inside a URL is a credential, already hidden as such; look back one line.
+        if not _USERINFO_BEFORE.search(text, max(0, m.start() - 500), m.start())
     ]
     for m in (*_IPV4.finditer(text), *_IPV6.finditer(text)):
         try:

@@ -22,6 +22,7 @@ _INVISIBLE = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
 )
 _MENTION = re.compile(r"(?<![\w@])@(?=[A-Za-z0-9_-])")  # @user, @org/team, @channel
+_ISSUE_REF = re.compile(r"(?<!&)#(?=\d)")  # "#12", "org/repo#12": cross-references on GitHub
 _SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]{1,20}):(?=//)")  # https://, ftp://
 _BARE_SCHEME = re.compile(r"(?i)\b(javascript|data|vbscript|mailto|file):")
 _WWW = re.compile(r"(?i)\bwww\.")
@@ -40,7 +41,7 @@ _INJECTION = re.compile(
 
 DEFAULT_MAX_CHARS = 20_000
 # Look-alikes that read the same to people and models but mean nothing to a renderer.
-_LT, _GT, _AT = "\u2039", "\u203a", "\uff20"  # single angle quotes, fullwidth at sign
+_LT, _GT, _AT, _HASH = "\u2039", "\u203a", "\uff20", "\uff03"  # and fullwidth @ and #
 
 
 def _escape_invisible(text: str) -> str:
@@ -53,6 +54,7 @@ def neutralise(text: str) -> str:
     text = _escape_invisible(text)
     text = _CHANNEL_WORDS.sub(lambda m: _LT + m.group()[1:-1] + _GT, text)
     text = _MENTION.sub(_AT, text)
+    text = _ISSUE_REF.sub(_HASH, text)
     text = _SCHEME.sub(r"\1[:]", text)  # https[:]//evil.example is not a link anywhere
     text = _BARE_SCHEME.sub(r"\1[:]", text)
     text = _WWW.sub("www[.]", text)

@@ -76,7 +76,7 @@ def _python_test_reasons(item: ChangedFile) -> list[str]:
     old, new = item.before_facts, item.after_facts
     if new is None:
         return []  # deleted, or does not parse: reported elsewhere
-    path = item.path
+    path = item.shown
     reasons: list[str] = []
     before_tests = old.tests if old else {}
     # In file order, so that reasons read top to bottom like the diff.
@@ -99,9 +99,8 @@ def _python_test_reasons(item: ChangedFile) -> list[str]:
 
 def _pytest_config(path: str, text: str | None) -> Any:
     """The part of a shared config file that configures tests; the whole text for the rest."""
-    if text is None:
-        return None
     base = path.rsplit("/", 1)[-1]
+    text = text or ""  # an added or deleted config file compares against an empty one
     try:
         if base == "pyproject.toml":
             tool = tomllib.loads(text).get("tool", {})
@@ -121,11 +120,11 @@ def weakened_tests(files: list[ChangedFile]) -> list[str]:
     for item in files:
         change = item.change
         if _pytest_config(item.path, change.before) != _pytest_config(item.path, change.after):
-            reasons.append(f"changes test configuration in {item.path}")
+            reasons.append(f"changes test configuration in {item.shown}")
         if not item.is_test:
             continue
         if change.deleted:
-            reasons.append(f"deletes test file {item.path}")
+            reasons.append(f"deletes test file {item.shown}")
         elif item.is_python:
             reasons += _python_test_reasons(item)
     return reasons
@@ -149,7 +148,7 @@ def swallowed_errors(files: list[ChangedFile], exception_type: str) -> list[str]
             why = swallows(handler, caught)
             if why:
                 reasons.append(
-                    f"adds `{inline(handler.describe())}` in {_where(item.path, handler.scope)} "
+                    f"adds `{inline(handler.describe())}` in {_where(item.shown, handler.scope)} "
                     f"(line {handler.lineno}) that {why}"
                 )
     return reasons

@@ -67,7 +67,7 @@ def pull_request(state: IncidentState, runtime: Runtime[Context]) -> dict[str, A
     assert rc and rc.location and alert and ticket and chosen
     regression = state.regression_test
     branch = branch_name(ticket.key, alert.exception_type, rc.location.function)
-    files = {chosen.path: chosen.new_source}
+    files = chosen.changed_files()
     if regression is not None:
         files[regression.path] = regression.source
     repo = ctx.clone()
@@ -87,6 +87,7 @@ def pull_request(state: IncidentState, runtime: Runtime[Context]) -> dict[str, A
     body = text(
         "pull_request.md.j2", ticket=ticket, alert=alert, rc=rc, candidate=chosen,
         regression=regression, validation=validation, tried=len(state.validations),
+        validations=state.validations, candidates=state.candidates,
         notes=state.repair_notes, incident_id=state.incident_id,
         root_cause_text=text("root_cause.md.j2", rc=rc))
     existed = ctx.forge.find_pull_request(branch)

@@ -1,15 +1,21 @@
 """A regression test written from the event: call the crashing function with the arguments
-Sentry captured in its frame `vars`, and expect no exception.
+Sentry captured in its frame `vars` (or the values a PagerDuty traceback carried, once
+parsed into the same `vars`), and expect no exception; when the caller's frame shows what
+type the result had (`total = apply_coupon(total, code)` with `total` a float), expect that
+type too. A function without parameters is replayed as is.
 
 Frame values arrive serialised by the SDK: strings as their repr (`"'gold'"`), numbers, None
-and booleans as JSON, containers as JSON with the same rules inside. Only values that
-round-trip to Python literals are used; an object's repr (`<Cart at 0x...>`) is not a value.
+and booleans as JSON, containers as JSON with the same rules inside, other objects as their
+repr. A value is rebuilt when its text is a literal, a date, time or Decimal repr
+(`datetime.date(2026, 11, 1)`), or a call of a class the module defines or imports with
+rebuildable arguments (a dataclass's repr, `Item(sku='A', qty=2)`); `<Cart at 0x...>` is not.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -47,6 +53,107 @@ def literal_value(value: Any) -> Any:
     return _UNKNOWN
 
 
+_STDLIB_CALLS = {
+    "datetime.date": "import datetime", "datetime.datetime": "import datetime",
+    "datetime.time": "import datetime", "datetime.timedelta": "import datetime",
+    "datetime.timezone": "import datetime", "datetime.timezone.utc": "import datetime",
+    "Decimal": "from decimal import Decimal", "decimal.Decimal": "import decimal",
+}
+
+
+@dataclass
+class Rebuilt:
+    """An argument as source text, with what the test must import for it."""
+
+    text: str
+    imports: set[str] = field(default_factory=set)  # stdlib import lines
+    names: set[str] = field(default_factory=set)  # classes imported from the module
+
+
+def _dotted(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = _dotted(node.value)
+        return f"{inner}.{node.attr}" if inner else None
+    return None
+
+
+def _allowed(node: ast.expr, classes: set[str], out: Rebuilt) -> bool:
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        return _allowed(node.operand, classes, out)
+    if isinstance(node, ast.Tuple | ast.List | ast.Set):
+        return all(_allowed(e, classes, out) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(k is not None and _allowed(k, classes, out) for k in node.keys) and all(
+            _allowed(v, classes, out) for v in node.values)
+    dotted = _dotted(node)
+    if dotted in _STDLIB_CALLS:
+        out.imports.add(_STDLIB_CALLS[dotted])
+        return True
+    if isinstance(node, ast.Call):
+        name = _dotted(node.func)
+        if name in _STDLIB_CALLS:
+            out.imports.add(_STDLIB_CALLS[name])
+        elif name in classes:
+            out.names.add(name)
+        else:
+            return False
+        return all(_allowed(a, classes, out) for a in node.args) and all(
+            k.arg is not None and _allowed(k.value, classes, out) for k in node.keywords)
+    return False
+
+
+def rebuild(value: Any, classes: set[str]) -> Rebuilt | None:
+    """One serialised frame var as source text, or None when it cannot be rebuilt."""
+    if value is None or isinstance(value, bool | int | float):
+        return Rebuilt(repr(value))
+    if isinstance(value, str):
+        if _TRIMMED.search(value):
+            return None
+        try:
+            tree = ast.parse(value.strip(), mode="eval")
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            return None
+        out = Rebuilt(value.strip())
+        return out if _allowed(tree.body, classes, out) else None
+    parts: list[Rebuilt | None]
+    if isinstance(value, list):
+        parts = [rebuild(v, classes) for v in value]
+        texts = ", ".join(p.text for p in parts if p)
+        joined = Rebuilt(f"[{texts}]")
+    elif isinstance(value, dict):
+        parts = [rebuild(v, classes) for v in value.values()]
+        texts = ", ".join(f"{k!r}: {p.text}" for k, p in zip(value, parts, strict=True) if p)
+        joined = Rebuilt("{" + texts + "}")
+    else:
+        return None
+    if any(p is None for p in parts):
+        return None
+    for part in parts:
+        assert part is not None
+        joined.imports |= part.imports
+        joined.names |= part.names
+    return joined
+
+
+def module_classes(source: str) -> set[str]:
+    """Classes a module defines or imports by name: what an object's repr may call."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.ImportFrom):
+            names |= {a.asname or a.name for a in node.names if (a.asname or a.name)[:1].isupper()}
+    return names
+
+
 def module_name(repo_path: str) -> str | None:
     path = PurePosixPath(repo_path)
     if path.suffix != ".py":
@@ -61,50 +168,122 @@ def module_name(repo_path: str) -> str | None:
     return ".".join(parts)
 
 
-def _call_arguments(frame: Frame, source: str) -> tuple[str, dict[str, Any]] | None:
+def test_dir(files: list[str]) -> str:
+    """Where the repository keeps its tests, so the new one sits beside them."""
+    for candidate in ("tests", "test"):
+        if any(f.startswith(candidate + "/") for f in files):
+            return candidate
+    return ""
+
+
+def _call_arguments(frame: Frame, source: str) -> tuple[str, dict[str, Rebuilt]] | None:
     """The function's name and its captured arguments, when the call can be replayed."""
     assert frame.lineno is not None
     symbol = code_index.function_at(source, frame.lineno)
-    if symbol is None or "." in symbol.qualname or not symbol.params:
+    if symbol is None or "." in symbol.qualname:
         return None  # methods and nested functions need an object or closure we do not have
+    if frame.function and frame.function != symbol.qualname.split(".")[-1]:
+        return None  # a comprehension's frame (`<genexpr>`) holds its own variables
+    classes = module_classes(source)
     arguments = {}
     for name in symbol.params:
         if name not in frame.vars:
             return None
-        value = literal_value(frame.vars[name])
-        if value is _UNKNOWN:
+        value = rebuild(frame.vars[name], classes)
+        if value is None:
             return None
         arguments[name] = value
     return symbol.qualname, arguments
 
 
+def _call_in_caller(frame: Frame, caller: Frame | None,
+                    source: str) -> tuple[str, dict[str, Rebuilt]] | None:
+    """The arguments written in the caller's line, when they are literals: a traceback (no
+    frame vars) still shows `return sync({"SKU-1": 3.0})`."""
+    if caller is None or not caller.context_line or frame.lineno is None:
+        return None
+    symbol = code_index.function_at(source, frame.lineno)
+    if symbol is None or "." in symbol.qualname or frame.function != symbol.qualname:
+        return None
+    line = caller.context_line.strip()
+    for text in (line, line.removeprefix("return "), f"({line})"):
+        try:
+            tree = ast.parse(text)
+            break
+        except SyntaxError:
+            continue
+    else:
+        return None
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)
+             and (_dotted(n.func) or "").split(".")[-1] == symbol.qualname]
+    if len(calls) != 1 or len(calls[0].args) > len(symbol.params):
+        return None
+    call, classes = calls[0], module_classes(source)
+    arguments: dict[str, Rebuilt] = {}
+    named = [*zip(symbol.params, call.args, strict=False),
+             *((k.arg, k.value) for k in call.keywords)]
+    for name, node in named:
+        rebuilt = Rebuilt(ast.unparse(node))
+        if name is None or isinstance(node, ast.Starred) or not _allowed(node, classes, rebuilt):
+            return None
+        arguments[name] = rebuilt
+    return symbol.qualname, arguments
+
+
+_TYPE_NAMES = {bool: "bool", int: "(int, float)", float: "(int, float)", str: "str",
+               list: "list", dict: "dict", tuple: "tuple"}
+
+
+def result_type(caller: Frame | None, function: str) -> str:
+    """The result's type as the caller's frame shows it, as an isinstance() argument, or ""."""
+    if caller is None or not caller.context_line:
+        return ""
+    match = re.match(rf"\s*(\w+)\s*=\s*(?:\w+\.)*{re.escape(function)}\(", caller.context_line)
+    if not match or match.group(1) not in caller.vars:
+        return ""
+    value = literal_value(caller.vars[match.group(1)])
+    return _TYPE_NAMES.get(type(value), "") if value is not _UNKNOWN else ""
+
+
 def write_regression_test(alert: Alert, frames: list[Frame], sources: dict[str, str],
                           test_dir: str, ticket_key: str) -> RegressionTest | None:
     """A pytest module replaying the deepest in-app call whose arguments were all captured."""
-    for frame in reversed([f for f in frames if f.in_app and f.repo_path and f.lineno]):
+    in_app = [f for f in frames if f.in_app and f.repo_path and f.lineno]
+    for depth in range(len(in_app) - 1, -1, -1):
+        frame = in_app[depth]
         assert frame.repo_path is not None
         module = module_name(frame.repo_path)
         source = sources.get(frame.repo_path)
         if module is None or source is None:
             continue
-        call = _call_arguments(frame, source)
+        caller = in_app[depth - 1] if depth > 0 else None
+        call = _call_arguments(frame, source) or _call_in_caller(frame, caller, source)
         if call is None:
             continue
         function, arguments = call
+        expected = result_type(caller, function)
         slug = re.sub(r"[^a-z0-9]+", "_", ticket_key.lower()).strip("_")
         test_name = f"test_{function}_does_not_raise_{alert.exception_type.lower() or 'error'}"
-        args = ", ".join(f"{k}={v!r}" for k, v in arguments.items())
+        args = ", ".join(f"{k}={v.text}" for k, v in arguments.items())
+        imports = sorted(set().union(*(v.imports for v in arguments.values())))
+        names = sorted({function}.union(*(v.names for v in arguments.values())))
+        check = (f"    result = {function}({args})\n"
+                 f"    assert isinstance(result, {expected})\n") if expected else (
+                 f"    {function}({args})\n")
         body = (
             f'"""Regression test for {ticket_key}, written by alertfix from the event.\n\n'
             f"Replays the call that raised {alert.exception_type} in production, with the\n"
             f'arguments the error report captured."""\n\n'
-            f"from {module} import {function}\n\n\n"
+            + "".join(f"{line}\n" for line in imports) + ("\n" if imports else "")
+            + f"from {module} import {', '.join(names)}\n\n\n"
             f"def {test_name}() -> None:\n"
-            f"    {function}({args})\n"
+            + check
         )
         path = f"{test_dir}/test_alertfix_{slug}.py" if test_dir else f"test_alertfix_{slug}.py"
+        shown = f" and returns a {expected.strip('()')}" if expected else ""
         return RegressionTest(
-            path=path, source=body, nodeid=f"{path}::{test_name}",
+            path=path, source=body, nodeid=f"{path}::{test_name}", asserts_type=expected,
             description=f"calls `{module}.{function}` with the arguments captured when "
-                        f"{alert.exception_type} was raised")
+                        f"{alert.exception_type} was raised, and checks it no longer raises"
+                        f"{shown}")
     return None

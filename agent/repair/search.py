@@ -1,84 +1,230 @@
-"""Ranks the strategies' candidates and validates them: the reproducing test first, the
-whole suite only for candidates that pass it."""
+"""Proposing candidates and choosing one.
+
+Proposals come in tiers, tried in order, each only when no earlier tier produced a fix:
+templates and the partial revert (targeted, few); single mutations; pairs of mutations; the
+full revert of the culprit (last resort). A candidate must pass the reproduction first, then
+the tests of the module it changes, then (for the best few) the whole suite; breaking a test
+that passed at the base rejects it. Among survivors the smallest change wins, ties going to
+the most natural one (the most like code already in the repository). The winner is finally
+confirmed by the repository's own test command on disk, in the sandbox.
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from pathlib import Path
+from dataclasses import dataclass, field
 
-from agent.repair.base import Decline, RepairInput
-from agent.repair.templates import key_get, none_guard
-from agent.state import Candidate, RegressionTest, Validation
-from tools.ports import Sandbox, TestRun
+from agent.repair import revert
+from agent.repair.base import Decline, Proposal, RepairInput
+from agent.repair.mutations import MutationSearch
+from agent.repair.naturalness import naturalness, ranking, removed_by_culprit, trigrams
+from agent.repair.templates import (
+    aware_naive,
+    blank_string,
+    bounds_check,
+    date_format,
+    empty_collection,
+    iterate_copy,
+    json_default,
+    key_fallback,
+    key_get,
+    nearest_name,
+    none_guard,
+    numeric_string,
+    recursion_base,
+    type_conversion,
+)
+from agent.repair.validation import Confirm, Validator
+from agent.state import Candidate, Validation
 
-Strategy = Callable[[RepairInput], list[Candidate] | Decline]
+Strategy = Callable[[RepairInput], Proposal]
 
 # In order of preference: the most specific fix first.
-STRATEGIES: tuple[tuple[str, Strategy], ...] = (
+TEMPLATES: tuple[tuple[str, Strategy], ...] = (
+    (key_fallback.STRATEGY, key_fallback.propose),
     (key_get.STRATEGY, key_get.propose),
     (none_guard.STRATEGY, none_guard.propose),
+    (bounds_check.STRATEGY, bounds_check.propose),
+    (empty_collection.STRATEGY, empty_collection.propose),
+    (type_conversion.STRATEGY, type_conversion.propose),
+    (blank_string.STRATEGY, blank_string.propose),
+    (numeric_string.STRATEGY, numeric_string.propose),
+    (json_default.STRATEGY, json_default.propose),
+    (date_format.STRATEGY, date_format.propose),
+    (aware_naive.STRATEGY, aware_naive.propose),
+    (iterate_copy.STRATEGY, iterate_copy.propose),
+    (nearest_name.STRATEGY, nearest_name.propose),
+    (recursion_base.STRATEGY, recursion_base.propose),
 )
+STRATEGIES: tuple[tuple[str, Strategy], ...] = (
+    *TEMPLATES, (revert.PARTIAL, revert.propose_partial),
+    (revert.RESTORE, revert.propose_restore))
+
+MUTATION_BUDGET = 400  # mutants validated at most, singles and pairs together
+SEARCH_SECONDS = 90.0  # wall-clock budget of one search, on top of the baseline run
+SUITE_SURVIVORS = 3  # candidates per tier that get the whole suite
+
+
+def _safely(name: str, strategy: Strategy, inp: RepairInput) -> Proposal:
+    try:
+        return strategy(inp)
+    except Exception as exc:  # the engine never raises: a broken strategy is a note
+        return Decline(name, f"failed ({type(exc).__name__}: {exc})")
 
 
 def propose_candidates(inp: RepairInput, budget: int) -> tuple[list[Candidate], list[str]]:
-    """Candidates from every strategy, deduplicated and ranked; plus why strategies declined."""
+    """Template and partial-revert candidates for the crash function, then for the functions
+    above it on the stack; deduplicated, ranked by size then naturalness; plus why strategies
+    declined."""
+    corpus = trigrams(inp.repo_sources.values() or [inp.source])
+    restored = removed_by_culprit(inp)
     found: list[tuple[int, Candidate]] = []
     notes: list[str] = []
-    for rank, (name, strategy) in enumerate(STRATEGIES):
-        try:
-            result = strategy(inp)
-        except Exception as exc:  # the engine never raises: a broken strategy is a note
-            notes.append(f"{name}: failed ({type(exc).__name__}: {exc})")
-            continue
-        if isinstance(result, Decline):
-            notes.append(str(result))
-        else:
-            found.extend((rank, c) for c in result)
+    targets = [inp, *(c.with_scope_of(inp) for c in inp.callers)]
+    for depth, target in enumerate(targets):
+        for rank, (name, strategy) in enumerate(STRATEGIES):
+            result = _safely(name, strategy, target)
+            if isinstance(result, Decline):
+                if depth == 0:
+                    notes.append(str(result))
+                continue
+            for candidate in result:
+                candidate.naturalness = naturalness(candidate, corpus, restored)
+                found.append((depth * 100 + rank, candidate))
+    inapplicable = [n.split(":", 2)[1] for n in notes if ": applies to " in n]
+    notes = [n for n in notes if ": applies to " not in n]
+    if inapplicable:
+        notes.append(f"templates that do not apply to {inp.exception_type or 'this failure'}: "
+                     + ", ".join(inapplicable))
     seen: set[str] = set()
     ranked = []
-    for _, candidate in sorted(found, key=lambda item: (item[0], item[1].lines_changed)):
-        if candidate.new_source not in seen:
-            seen.add(candidate.new_source)
+    for _, candidate in sorted(found, key=lambda item: (item[0] // 100, *ranking(item[1]),
+                                                        item[0])):
+        key = repr(sorted(candidate.changed_files().items()))
+        if key not in seen:
+            seen.add(key)
             ranked.append(candidate)
     return ranked[:budget], notes
 
 
-def _failures(run: TestRun) -> list[str]:
-    return [t.nodeid for t in run.tests if t.outcome in ("failed", "error")]
+@dataclass
+class SearchResult:
+    chosen: Candidate | None = None
+    candidates: list[Candidate] = field(default_factory=list)  # every one tried, in order
+    validations: list[Validation] = field(default_factory=list)  # one per candidate tried
+    notes: list[str] = field(default_factory=list)
 
 
-def validate_candidates(
-    sandbox: Sandbox, workdir: Path, candidates: list[Candidate],
-    regression: RegressionTest | None, command: list[str], timeout_s: float,
-) -> tuple[Candidate | None, list[Validation]]:
-    """Try candidates in order in `workdir` (a worktree of the base commit); the first that
-    passes the regression test and then the whole suite wins. Files are restored after each."""
-    validations: list[Validation] = []
-    for candidate in candidates:
-        target = workdir / candidate.path
-        original = target.read_text()
-        target.write_text(candidate.new_source)
-        try:
-            regression_passed = None
-            seconds = 0.0
-            if regression is not None:
-                quick = sandbox.run(workdir, [*command, regression.nodeid], timeout_s)
-                regression_passed, seconds = quick.passed, quick.seconds
-                if not quick.passed:
-                    validations.append(Validation(
-                        candidate_id=candidate.id, regression_passed=False, suite_passed=False,
-                        failed_tests=_failures(quick), seconds=seconds,
-                        isolation=quick.isolation, detail="the regression test still fails"))
-                    continue
-            suite = sandbox.run(workdir, command, timeout_s)
-            validation = Validation(
-                candidate_id=candidate.id, regression_passed=regression_passed,
-                suite_passed=suite.passed, failed_tests=_failures(suite),
-                seconds=seconds + suite.seconds, isolation=suite.isolation,
-                detail="timed out" if suite.timed_out else "")
-            validations.append(validation)
+@dataclass
+class Search:
+    """Tier by tier, until a candidate passes the whole suite and the confirmation run."""
+
+    validator: Validator
+    confirm: Confirm
+    mutation_budget: int = MUTATION_BUDGET
+    seconds: float = SEARCH_SECONDS
+    result: SearchResult = field(default_factory=SearchResult)
+
+    def __post_init__(self) -> None:
+        self.deadline = time.monotonic() + self.seconds
+        self.tried: set[str] = set()
+
+    def out_of_time(self) -> bool:
+        return time.monotonic() > self.deadline
+
+    def _tier(self, name: str, candidates: list[Candidate], *,
+              deadline: bool = True) -> tuple[Candidate | None, list[Candidate]]:
+        """Quick checks for each, whole suite for the best few survivors. Returns the chosen
+        candidate and those that passed the reproduction but failed later (seeds)."""
+        survivors: list[tuple[Candidate, Validation]] = []
+        seeds: list[Candidate] = []
+        records: dict[str, int] = {}
+        for candidate in candidates:
+            key = repr(sorted(candidate.changed_files().items()))
+            if key in self.tried:
+                continue  # a mutant that equals a template's candidate, say
+            self.tried.add(key)
+            if deadline and self.out_of_time():
+                self.result.notes.append(f"{name}: out of time after "
+                                         f"{len(self.result.validations)} candidate(s)")
+                break
+            validation = self.validator.quick(candidate)
+            records[candidate.id] = len(self.result.validations)
+            self.result.candidates.append(candidate)
+            self.result.validations.append(validation)
+            if validation.detail.startswith("passed"):
+                survivors.append((candidate, validation))
+            elif validation.regression_passed:
+                seeds.append(candidate)
+        survivors.sort(key=lambda item: ranking(item[0]))
+        tested = 0
+        for candidate, quick in survivors:
+            if tested >= SUITE_SURVIVORS and deadline and self.out_of_time():
+                break  # the best few always get the suite; the rest while time remains
+            tested += 1
+            validation = self.validator.suite(candidate, quick)
+            if validation.suite_passed:
+                validation = self.confirm(candidate, validation)
+            self.result.validations[records[candidate.id]] = validation
             if validation.accepted:
-                return candidate, validations
-        finally:
-            target.write_text(original)
-    return None, validations
+                for other, other_quick in survivors[tested:]:
+                    self.result.validations[records[other.id]] = other_quick.model_copy(
+                        update={"detail": "passed the quick checks; not chosen: "
+                                          f"{candidate.id} is smaller or more natural"})
+                return candidate, seeds
+            seeds.append(candidate)
+        for candidate, quick in survivors[tested:]:
+            self.result.validations[records[candidate.id]] = quick.model_copy(update={
+                "detail": "passed the quick checks; the whole suite was not run for it (out "
+                          "of time)"})
+        return None, seeds
+
+    def run(self, inp: RepairInput, proposals: list[Candidate]) -> SearchResult:
+        self.corpus = trigrams(inp.repo_sources.values() or [inp.source])
+        self.restored = removed_by_culprit(inp)
+        first = [c for c in proposals if not c.full_revert]
+        chosen, _ = self._tier("templates and partial revert", first)
+        if chosen is None and inp is not None:
+            chosen = self._mutate(inp)
+        if chosen is None:  # the last resort is tried even when the budget is spent
+            full = revert.propose_full(inp)
+            if isinstance(full, Decline):
+                self.result.notes.append(str(full))
+            else:
+                chosen, _ = self._tier("full revert", full, deadline=False)
+        self.result.chosen = chosen
+        return self.result
+
+    def _score(self, candidates: list[Candidate]) -> list[Candidate]:
+        for candidate in candidates:
+            candidate.naturalness = naturalness(candidate, self.corpus, self.restored)
+        return candidates
+
+    def _mutate(self, inp: RepairInput) -> Candidate | None:
+        if not self.validator.reproduction:
+            self.result.notes.append("mutation: skipped, no test reproduces the failure to "
+                                     "guide it")
+            return None
+        budget = self.mutation_budget
+        for target in (inp, *(c.with_scope_of(inp) for c in inp.callers[:1])):
+            search = MutationSearch(target, budget)
+            singles = search.singles_candidates()
+            if isinstance(singles, Decline):
+                self.result.notes.append(str(singles))
+                continue
+            self._score(singles)
+            chosen, seeds = self._tier(f"mutations of {target.function}", singles)
+            budget -= len(singles)
+            if chosen is not None:
+                return chosen
+            if budget <= 0 or self.out_of_time():
+                break
+            pairs = self._score(search.pair_candidates([s.id for s in seeds], min(budget, 150)))
+            chosen, _ = self._tier(f"mutation pairs in {target.function}", pairs)
+            budget -= len(pairs)
+            if chosen is not None:
+                return chosen
+            if budget <= 0 or self.out_of_time():
+                break
+        return None

@@ -1,19 +1,30 @@
 """Sentry-compatible ingest: `POST /api/{project}/envelope/` and `/store/`.
 
 Any sentry-sdk can point its DSN at alertfix; events are stored (fingerprinted) and handed to
-`on_event`, which decides what to do with them (start an incident, attach to one).
+`on_event`, which decides what to do with them (start an incident, attach to one). Bodies
+are bounded before and after decompression; sessions, transactions, attachments and client
+reports are passed over.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import re
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 
-from tools.monitors.local import BodyDecodeError, EventStore, decode_body, events_from_envelope
+from agent.server.delivery import read_body, reject
+from tools.monitors.local import (
+    MAX_DECODED_BYTES,
+    BodyDecodeError,
+    BodyTooLarge,
+    EventStore,
+    decode_body,
+    events_from_envelope,
+)
 from tools.ports import Alert, AlertParseError
 
 OnEvent = Callable[[str, dict[str, Any], Alert], None]
@@ -26,15 +37,24 @@ def _dsn_key(request: Request) -> str | None:
     return match.group(1) if match else request.query_params.get("sentry_key")
 
 
-def ingest_router(store: EventStore, keys: list[str], on_event: OnEvent) -> APIRouter:
+def _known(key: str | None, keys: list[str]) -> bool:
+    found = False
+    for known in keys:  # every comparison, constant time each
+        found |= key is not None and hmac.compare_digest(key.encode(), known.encode())
+    return found
+
+
+def ingest_router(store: EventStore, keys: list[str], on_event: OnEvent,
+                  max_bytes: int = MAX_DECODED_BYTES) -> APIRouter:
+    """`keys` empty accepts any key (the demo); a server always configures them."""
     router = APIRouter()
 
     async def accept(project_id: str, request: Request, envelope: bool) -> dict[str, Any]:
-        key = _dsn_key(request)
-        if keys and key not in keys:
-            raise HTTPException(401, "unknown DSN key: set it in ALERTFIX_INGEST_KEYS")
+        if keys and not _known(_dsn_key(request), keys):
+            raise reject(request, 403, "unknown DSN key: set it in ALERTFIX_INGEST_KEYS")
+        raw = await read_body(request, max_bytes)
         try:
-            body = decode_body(await request.body(), request.headers.get("content-encoding", ""))
+            body = decode_body(raw, request.headers.get("content-encoding", ""), max_bytes)
             if envelope:
                 events = events_from_envelope(body)
             else:
@@ -42,8 +62,10 @@ def ingest_router(store: EventStore, keys: list[str], on_event: OnEvent) -> APIR
                 if not isinstance(parsed, dict):
                     raise BodyDecodeError("a store body must be a JSON object")
                 events = [parsed]
+        except BodyTooLarge as exc:
+            raise reject(request, 413, str(exc)) from None
         except (BodyDecodeError, ValueError) as exc:
-            raise HTTPException(400, str(exc)) from exc
+            raise reject(request, 400, str(exc)[:200]) from None
         ids = []
         for event in events:
             try:

@@ -26,7 +26,7 @@ def test_routers_are_named_and_total() -> None:
     candidate = Candidate(id="c", strategy="s", description="d", path="p", new_source="x",
                           diff="", lines_changed=1)
     assert after_validate(_state()) == "escalate"
-    assert after_validate(_state(chosen=candidate)) == "pull_request"
+    assert after_validate(_state(chosen=candidate)) == "confirm"
     assert after_review(_state()) == "review"
     assert after_review(_state(review="approved")) == "deploy"
     assert after_review(_state(review="rejected")) == "escalate"

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
+from guardrails import files
+from guardrails.files import line_diff
 from guardrails.globs import first_match, normalize_path
 from guardrails.pycode import MODULE
 from guardrails.scope import diff_units, in_scope
@@ -84,3 +88,33 @@ def test_scope_units_by_qualified_name() -> None:
 def test_in_scope() -> None:
     assert in_scope("C.m", ["C"]) and in_scope("C.m", ["C.m"]) and in_scope("x", ["*"])
     assert not in_scope("C", ["C.m"]) and not in_scope("Cm", ["C"])
+
+
+def _functions(n: int, ret: str = "return y") -> list[str]:
+    body = (f"def f{i}(x):\n    y = x + {i}\n\n    {ret}\n" for i in range(n))
+    return "\n\n".join(body).splitlines()
+
+
+def test_line_diff_counts_and_numbers_added_lines() -> None:
+    old = ["a", "b", "c", "d"]
+    assert line_diff(old, ["a", "B", "c", "d", "e"]) == ([(2, "B"), (5, "e")], 1)
+    assert line_diff(old, old) == ([], 0)
+    assert line_diff([], ["x"]) == ([(1, "x")], 0)
+
+
+def test_line_diff_stays_fast_on_repetitive_files() -> None:
+    # Blank and repeated lines made difflib without autojunk take seconds at this size.
+    old, new = _functions(300), _functions(300, "return y + 0")
+    started = time.perf_counter()
+    added, removed = line_diff(old, new)
+    assert time.perf_counter() - started < 3
+    assert (len(added), removed) == (300, 300)
+
+
+def test_line_diff_falls_back_to_counting_for_huge_rewrites(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(files, "_MAX_DIFF_WORK", 10)
+    added, removed = line_diff(_functions(20), _functions(20, "return y + 0"))
+    assert (len(added), removed) == (20, 20)
+    assert added[0] == (4, "    return y + 0")

@@ -9,6 +9,7 @@ import pytest
 
 from guardrails.policy import (
     DEFAULT_FORBIDDEN_PATHS,
+    EXAMPLE_POLICY,
     Policy,
     describe_policy,
     load_policy,
@@ -106,3 +107,9 @@ def test_description_for_the_pr_body() -> None:
     assert "budget: 5 files, 50 lines" in text and "new dependencies: not allowed" in text
     disabled = describe_policy(parse_policy("enabled: no\n"))
     assert disabled.startswith("- policy (.github/alertfix.yml): alertfix is disabled")
+
+
+def test_example_policy_is_the_defaults() -> None:
+    example = parse_policy(EXAMPLE_POLICY)
+    assert not example.problems
+    assert example.model_copy(update={"origin": "defaults"}) == Policy()

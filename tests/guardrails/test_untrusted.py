@@ -52,6 +52,7 @@ def test_neutralised_text_renders_nothing_live_even_unfenced(case: dict[str, Any
     assert live_elements(neutralise(case["text"])) == []
     html = MD.render(neutralise(case["text"]))
     assert not re.search(r"(?<![\w\uff20])@[A-Za-z]", html)  # no mention GitHub would notify
+    assert not re.search(r"#\d", html)  # no cross-reference to an issue
     assert not re.search(r"[\u200b\u202e\u2066\x1b]", html)  # nothing hidden from the reviewer
 
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tools.monitors import sentry
+from tools.monitors import github_events, pagerduty, sentry
 from tools.ports import Alert, AlertParseError
 
-PARSERS: dict[str, Callable[[Any], Alert]] = {"sentry": sentry.parse_alert}
+PARSERS: dict[str, Callable[[Any], Alert]] = {
+    "sentry": sentry.parse_alert,
+    "pagerduty": pagerduty.parse_alert,
+    "ci": github_events.parse_ci_alert,
+}
 
 
 def parse_alert(source: str, payload: Any) -> Alert:

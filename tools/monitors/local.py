@@ -6,7 +6,6 @@ the same fingerprint the agent uses, so verify can ask "has this fault happened 
 
 from __future__ import annotations
 
-import gzip
 import json
 import sqlite3
 import zlib
@@ -27,32 +26,88 @@ CREATE INDEX IF NOT EXISTS events_fingerprint ON events(fingerprint, received_at
 """
 
 
+MAX_DECODED_BYTES = 20 * 1024 * 1024
+_CHUNK = 64 * 1024
+
+
 class BodyDecodeError(ValueError):
     pass
 
 
-def decode_body(body: bytes, content_encoding: str) -> bytes:
-    """Undo the Content-Encoding sentry-sdk applied (gzip, br, deflate or none)."""
-    encoding = (content_encoding or "identity").strip().lower()
+class BodyTooLarge(BodyDecodeError):
+    """The body, once decompressed, exceeds the limit (HTTP 413)."""
+
+
+def _inflate(body: bytes, wbits: int, limit: int) -> bytes:
+    """zlib/gzip/raw deflate, in bounded steps: a bomb is stopped after `limit` bytes of
+    output, not after it has filled memory. Concatenated gzip members are all read."""
+    out = bytearray()
+    data = body
+    while data:
+        inflater = zlib.decompressobj(wbits)
+        while True:  # with all input read, output can still be pending: ask until none
+            chunk = inflater.decompress(data, _CHUNK)
+            out += chunk
+            data = inflater.unconsumed_tail
+            if len(out) > limit:
+                raise BodyTooLarge(f"body exceeds {limit} bytes once decompressed")
+            if inflater.eof or not (data or chunk):
+                break
+        if not inflater.eof:
+            raise BodyDecodeError("body is truncated")
+        data = inflater.unused_data if wbits > zlib.MAX_WBITS else b""
+    return bytes(out)
+
+
+def _unbrotli(body: bytes, limit: int) -> bytes:
+    import brotli  # only needed when a client sends br
+
+    decompressor = brotli.Decompressor()
+    out = bytearray(decompressor.process(body, output_buffer_limit=_CHUNK))
+    while not decompressor.is_finished() and len(out) <= limit:
+        if decompressor.can_accept_more_data():
+            break  # all input consumed, stream unfinished
+        out += decompressor.process(b"", output_buffer_limit=_CHUNK)
+    if len(out) > limit:
+        raise BodyTooLarge(f"body exceeds {limit} bytes once decompressed")
+    if not decompressor.is_finished():
+        raise BodyDecodeError("body is truncated br")
+    return bytes(out)
+
+
+def _decode_one(body: bytes, encoding: str, limit: int) -> bytes:
     try:
-        if encoding == "gzip":
-            return gzip.decompress(body)
+        if encoding in ("gzip", "x-gzip"):
+            return _inflate(body, 16 + zlib.MAX_WBITS, limit)
         if encoding == "deflate":
             try:
-                return zlib.decompress(body)
+                return _inflate(body, zlib.MAX_WBITS, limit)
             except zlib.error:
-                return zlib.decompress(body, -zlib.MAX_WBITS)  # raw deflate, no zlib header
+                return _inflate(body, -zlib.MAX_WBITS, limit)  # raw deflate, no zlib header
         if encoding == "br":
-            import brotli  # only needed when a client sends br
-
-            return bytes(brotli.decompress(body))
+            return _unbrotli(body, limit)
     except ModuleNotFoundError as exc:
         raise BodyDecodeError("br bodies need the brotli package") from exc
     except (OSError, zlib.error, EOFError) as exc:
         raise BodyDecodeError(f"body is not valid {encoding}: {exc}") from exc
+    except Exception as exc:  # brotli.error has no stable base class to name
+        if isinstance(exc, BodyDecodeError):
+            raise
+        raise BodyDecodeError(f"body is not valid {encoding}") from exc
     if encoding in ("identity", ""):
+        if len(body) > limit:
+            raise BodyTooLarge(f"body exceeds {limit} bytes")
         return body
     raise BodyDecodeError(f"unsupported Content-Encoding {encoding!r}")
+
+
+def decode_body(body: bytes, content_encoding: str, limit: int = MAX_DECODED_BYTES) -> bytes:
+    """Undo the Content-Encoding sentry-sdk applied (gzip, br, deflate or none; several in
+    the order applied), never producing more than `limit` bytes."""
+    encodings = [e.strip().lower() for e in (content_encoding or "identity").split(",")]
+    for encoding in reversed(encodings):
+        body = _decode_one(body, encoding, limit)
+    return body
 
 
 def events_from_envelope(body: bytes) -> list[dict[str, Any]]:

@@ -1,46 +1,141 @@
-"""Sentry payloads → Alert.
+"""Sentry payloads → Alert, the fingerprint every source shares, and the Sentry API client.
 
-Accepts the integration-platform `event_alert` webhook body, a raw event as an SDK sends it
-(what alertfix's own ingest receives), and the legacy WebHooks plugin body.
+Accepts the integration-platform `event_alert` and `error` webhook bodies, a raw event as an
+SDK sends it (what alertfix's own ingest receives), and the legacy WebHooks plugin body. The
+`issue` resource carries no stack trace: `SentryClient.latest_event` fetches one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
+
 from tools.ports import Alert, AlertParseError, Frame
 
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """`value` when it is a JSON object, else an empty one: payload fields are untrusted."""
+    return value if isinstance(value, dict) else {}
+
+
+# ---------------------------------------------------------------- fingerprint
+
+_LIBRARY_PATH = re.compile(
+    r"(^|/)(site-packages|dist-packages)/|(^|/)lib/python\d+(\.\d+)?/|^<")
+# Quoted values, UUIDs, hex ids and numbers: most specific first (a UUID would otherwise
+# become several numbers). All become one placeholder: the same slot may hold an id of any
+# form (`order 42`, `order 0b7e9a30-...`).
+_VOLATILE = re.compile("|".join((
+    r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"",
+    r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b",
+    r"\b(?=[0-9a-fA-F]*\d)(?:0x)?[0-9a-fA-F]{6,}\b",
+    r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?",
+)))
+_MAX_FRAMES = 8  # the innermost in-app frames: servers trim deep stacks from the outside in
+
+
+def is_library_path(path: str) -> bool:
+    """A frame in an installed package, the standard library or generated code."""
+    return bool(path) and bool(_LIBRARY_PATH.search(path.replace("\\", "/")))
+
+
+def frame_key(frame: Frame) -> str:
+    """`module:function`, the same whichever source reported the frame.
+
+    Sentry reports `shop/pricing.py` and module `shop.pricing`, a traceback in a PagerDuty
+    alert `/srv/app/shop/pricing.py`, and deploy prefixes differ per host: only the module's
+    own name (the package's for `__init__`) survives all of them. Sentry may qualify the
+    function with its class; tracebacks never do.
+    """
+    path = (frame.filename or frame.abs_path).replace("\\", "/")
+    if path and not path.startswith("<"):
+        parts = [p for p in re.sub(r"\.py[cw]?$", "", path).split("/") if p not in ("", ".")]
+    else:
+        parts = frame.module.split(".") if frame.module else [path]
+    if len(parts) > 1 and parts[-1] == "__init__":
+        parts = parts[:-1]
+    function = frame.function.rsplit(".", 1)[-1]
+    return f"{parts[-1] if parts else ''}:{function}"
+
+
+def fingerprint_frames(frames: list[Frame]) -> list[Frame]:
+    """The frames a fingerprint is built from: in-app, outside libraries, innermost last."""
+    return [f for f in frames if f.in_app and not is_library_path(f.abs_path or f.filename)]
+
+
+def normalise_message(message: str) -> str:
+    """The message with its volatile parts (quoted values, ids, numbers) replaced."""
+    return " ".join(_VOLATILE.sub("<*>", message).split())
+
+
+def fingerprint(exception_type: str, frames: list[Frame], message: str = "") -> str:
+    """One fault, one fingerprint: the exception type and the normalised in-app call path.
+
+    Line numbers are left out (they move with unrelated edits), and so is the message while
+    there are frames (it carries data). Recursion is collapsed so that depth does not matter.
+    With no in-app frame at all, the message with its volatile parts removed stands in.
+    """
+    keys: list[str] = []
+    for frame in fingerprint_frames(frames):
+        key = frame_key(frame)
+        if not keys or keys[-1] != key:
+            keys.append(key)
+    keys = keys[-_MAX_FRAMES:]  # after collapsing: the depth of a recursion must not matter
+    exc = exception_type.rsplit(".", 1)[-1]
+    parts = [exc, *keys] if keys else [exc, normalise_message(message)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+# ---------------------------------------------------------------- payload shapes
 
 def event_from_payload(payload: Any) -> dict[str, Any]:
     """The Sentry event inside any of the accepted payload shapes."""
     if not isinstance(payload, dict):
         raise AlertParseError("a Sentry payload must be a JSON object")
     data = payload.get("data")
-    if isinstance(data, dict) and isinstance(data.get("event"), dict):
-        return data["event"]  # integration platform: event_alert, error
+    if isinstance(data, dict):
+        for resource in ("event", "error"):  # integration platform: event_alert, error
+            if isinstance(data.get(resource), dict):
+                return dict(data[resource])
     if isinstance(payload.get("event"), dict) and "project" in payload:
         return {**payload["event"], "web_url": payload.get("url", "")}  # legacy plugin
     if "exception" in payload or "event_id" in payload:
         return payload  # a raw SDK event
     raise AlertParseError(
-        "not a Sentry alert: expected an event_alert webhook (data.event), "
-        "a legacy webhook (event, project) or a raw event (exception)"
+        "not a Sentry alert: expected an event_alert or error webhook (data.event, "
+        "data.error), a legacy webhook (event, project) or a raw event (exception)"
     )
 
 
 def _timestamp(event: dict[str, Any]) -> datetime:
-    value = event.get("timestamp") or event.get("datetime")
+    value = event.get("timestamp") or event.get("datetime") or event.get("dateCreated")
     try:
         if isinstance(value, int | float):
             return datetime.fromtimestamp(float(value), UTC)
         if isinstance(value, str):
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, OSError):
         pass
     return datetime.now(UTC)
+
+
+def _field(raw: dict[str, Any], snake: str, camel: str) -> Any:
+    """Events from SDKs and webhooks use snake_case; the REST API answers in camelCase."""
+    return raw[snake] if snake in raw else raw.get(camel)
+
+
+def _context_line(raw: dict[str, Any], lineno: int | None) -> str | None:
+    if isinstance(raw.get("context_line"), str):
+        return str(raw["context_line"])
+    for pair in raw.get("context") or []:  # REST API: [[lineno, text], ...]
+        if isinstance(pair, list) and len(pair) == 2 and pair[0] == lineno:
+            return str(pair[1])
+    return None
 
 
 def _frames(raw_frames: list[Any]) -> list[Frame]:
@@ -48,62 +143,77 @@ def _frames(raw_frames: list[Any]) -> list[Frame]:
     for raw in raw_frames:
         if not isinstance(raw, dict):
             continue
-        lineno = raw.get("lineno")
+        lineno = _field(raw, "lineno", "lineNo")
+        lineno = lineno if isinstance(lineno, int) else None
+        in_app = _field(raw, "in_app", "inApp")
         frames.append(Frame(
             filename=str(raw.get("filename") or ""),
-            abs_path=str(raw.get("abs_path") or ""),
+            abs_path=str(_field(raw, "abs_path", "absPath") or ""),
             module=str(raw.get("module") or ""),
             function=str(raw.get("function") or ""),
-            lineno=lineno if isinstance(lineno, int) else None,
-            context_line=raw.get("context_line") if isinstance(raw.get("context_line"), str)
-            else None,
-            in_app=bool(raw.get("in_app", True)),
-            vars=raw.get("vars") if isinstance(raw.get("vars"), dict) else {},
+            lineno=lineno,
+            context_line=_context_line(raw, lineno),
+            in_app=True if in_app is None else bool(in_app),
+            vars=as_dict(raw.get("vars")),
         ))
     return frames
+
+
+def _exception_values(event: dict[str, Any]) -> list[dict[str, Any]]:
+    exception = event.get("exception")
+    if exception is None:  # REST API events keep it among their entries
+        for entry in event.get("entries") or []:
+            if isinstance(entry, dict) and entry.get("type") == "exception":
+                exception = entry.get("data")
+    values = exception.get("values") if isinstance(exception, dict) else exception
+    return [v for v in values if isinstance(v, dict)] if isinstance(values, list) else []
 
 
 def _tags(event: dict[str, Any]) -> dict[str, str]:
     tags = event.get("tags") or []
     if isinstance(tags, dict):
         return {str(k): str(v) for k, v in tags.items()}
-    return {str(t[0]): str(t[1]) for t in tags if isinstance(t, list | tuple) and len(t) == 2}
+    pairs = {str(t[0]): str(t[1]) for t in tags if isinstance(t, list | tuple) and len(t) == 2}
+    pairs.update({str(t["key"]): str(t.get("value")) for t in tags  # REST API: key/value
+                  if isinstance(t, dict) and "key" in t})
+    return pairs
 
 
-def fingerprint(exception_type: str, frames: list[Frame]) -> str:
-    """One fault, one fingerprint: the exception type and the in-app call path.
-
-    Line numbers and messages are left out: they change with unrelated edits and with data.
-    """
-    path = [f for f in frames if f.in_app] or frames
-    parts = [exception_type] + [f"{f.module or f.filename}:{f.function}" for f in path]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+def _release(event: dict[str, Any]) -> str:
+    release = event.get("release")
+    if isinstance(release, dict):  # REST API: the release object
+        return str(release.get("version") or "")
+    return str(release or "")
 
 
 def parse_event(event: dict[str, Any], raw: dict[str, Any] | None = None) -> Alert:
-    values = (event.get("exception") or {}).get("values") or []
+    values = _exception_values(event)
     if not values:
-        meta = event.get("metadata") or {}
-        exc_type, message, frames = meta.get("type", ""), meta.get("value", ""), []
+        meta = as_dict(event.get("metadata"))
+        exc_type, message = str(meta.get("type") or ""), str(meta.get("value") or "")
+        frames: list[Frame] = []
         if not exc_type and not event.get("title"):
             raise AlertParseError("the Sentry event has no exception and no title")
+        message = message or str(event.get("title") or "")
     else:
         raised = values[-1]  # innermost first: the last value is the one raised
         exc_type = str(raised.get("type") or "")
         message = str(raised.get("value") or "")
-        frames = _frames(((raised.get("stacktrace") or {}).get("frames")) or [])
+        stacktrace = as_dict(raised.get("stacktrace"))
+        raw_frames = stacktrace.get("frames") if isinstance(stacktrace, dict) else None
+        frames = _frames(raw_frames if isinstance(raw_frames, list) else [])
     tags = _tags(event)
     links = {k: str(event[k]) for k in ("web_url", "issue_url") if event.get(k)}
     return Alert(
         source="sentry",
         service=str(tags.get("service") or event.get("project") or ""),
         environment=str(event.get("environment") or tags.get("environment") or ""),
-        release=str(event.get("release") or ""),
+        release=_release(event),
         title=str(event.get("title") or f"{exc_type}: {message}"),
         exception_type=exc_type,
         exception_message=message,
         frames=frames,
-        fingerprint=fingerprint(exc_type, frames),
+        fingerprint=fingerprint(exc_type, frames, message),
         occurred_at=_timestamp(event),
         links=links,
         raw=raw if raw is not None else event,
@@ -112,3 +222,64 @@ def parse_event(event: dict[str, Any], raw: dict[str, Any] | None = None) -> Ale
 
 def parse_alert(payload: Any) -> Alert:
     return parse_event(event_from_payload(payload), raw=payload)
+
+
+def issue_id(payload: Any) -> str | None:
+    """The issue id of an integration-platform `issue` webhook body, if it is one."""
+    data = payload.get("data") if isinstance(payload, dict) else None
+    issue = data.get("issue") if isinstance(data, dict) else None
+    if isinstance(issue, dict) and issue.get("id") not in (None, ""):
+        return str(issue["id"])
+    return None
+
+
+# ---------------------------------------------------------------- REST API
+
+class SentryAPIError(RuntimeError):
+    """The Sentry API did not answer as documented; the message says how (no token in it)."""
+
+
+class SentryClient:
+    """The few Sentry REST API reads alertfix needs (`/api/0/`, bearer token)."""
+
+    def __init__(self, base_url: str, token: str, timeout_s: float = 10.0,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/") + "/api/0/", timeout=timeout_s, transport=transport,
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _get(self, path: str) -> Any:
+        try:
+            response = self._http.get(path)
+        except httpx.HTTPError as exc:
+            raise SentryAPIError(f"GET {path} failed: {type(exc).__name__}") from None
+        if response.status_code != 200:
+            raise SentryAPIError(f"GET {path} answered {response.status_code}")
+        try:
+            return response.json()
+        except ValueError:
+            raise SentryAPIError(f"GET {path} answered with something other than JSON") from None
+
+    def latest_event(self, issue: str) -> dict[str, Any]:
+        """The newest event of an issue, with its stack trace."""
+        if not issue.isdigit():
+            raise SentryAPIError(f"not a Sentry issue id: {issue[:40]!r}")
+        event = self._get(f"issues/{issue}/events/latest/")
+        if not isinstance(event, dict):
+            raise SentryAPIError("the latest event is not a JSON object")
+        return event
+
+    def issue_alert(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """An `issue` webhook body made whole: its latest event joined in as `data.event`."""
+        found = issue_id(payload)
+        if found is None:
+            raise AlertParseError("an issue webhook needs data.issue.id")
+        event = self.latest_event(found)
+        issue = payload["data"]["issue"]
+        event.setdefault("issue_id", found)
+        if issue.get("permalink") or issue.get("web_url"):
+            event.setdefault("web_url", issue.get("permalink") or issue.get("web_url"))
+        return {**payload, "data": {**payload["data"], "event": event}}

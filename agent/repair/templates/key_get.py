@@ -8,13 +8,21 @@ the tests must confirm.
 from __future__ import annotations
 
 import ast
-from typing import cast
+from collections.abc import Iterator
 
 import libcst as cst
 from libcst.metadata import ExpressionContext, ExpressionContextProvider, MetadataWrapper
 
-from agent.repair.base import Decline, RepairInput, make_candidate, positions, spans_line
-from agent.state import Candidate
+from agent.repair.base import (
+    Decline,
+    Proposal,
+    RepairInput,
+    collect,
+    positions,
+    replace,
+    spans_line,
+)
+from agent.repair.templates.key_fallback import renamed_keys, replaced_literals
 
 STRATEGY = "template:key-get"
 DEFAULTS = (None, '""', "0", "[]", "{}")
@@ -51,29 +59,43 @@ def _targets(inp: RepairInput) -> tuple[cst.Module, list[cst.Subscript]]:
     return module, exact or guesses
 
 
-def propose(inp: RepairInput) -> list[Candidate] | Decline:
-    if inp.exception_type != "KeyError":
-        return Decline(STRATEGY, f"applies to KeyError, not {inp.exception_type}")
-    module, targets = _targets(inp)
-    if not targets:
-        return Decline(STRATEGY, f"no subscript read of {inp.exception_message} on line {inp.line}")
-    found: list[Candidate] = []
+def _culprit_defaults(inp: RepairInput) -> tuple[str, ...]:
+    """The values the code used before the culprit made it read the key."""
+    missing = _literal(inp.exception_message)
+    culprit = inp.culprit
+    if not isinstance(missing, str) or culprit is None or inp.path not in culprit.files:
+        return ()
+    parent, after, _ = culprit.files[inp.path]
+    return tuple(replaced_literals(parent or "", after or "", missing))
+
+
+def _rewrites(inp: RepairInput, module: cst.Module,
+              targets: list[cst.Subscript]) -> Iterator[tuple[str, str]]:
     for target in targets:
         index = target.slice[0].slice
         assert isinstance(index, cst.Index)
         subject = module.code_for_node(target.value)
-        for default in DEFAULTS:
+        key = module.code_for_node(index.value)
+        for default in (*_culprit_defaults(inp), *DEFAULTS):
             args = [cst.Arg(index.value)]
             if default is not None:
                 args.append(cst.Arg(cst.parse_expression(default)))
             call = cst.Call(func=cst.Attribute(value=target.value, attr=cst.Name("get")),
                             args=args)
-            new = cast(cst.Module, module.deep_replace(target, call))
-            what = f"`{subject}.get({module.code_for_node(index.value)}"
-            what += f", {default})`" if default is not None else ")`"
-            candidate = make_candidate(
-                inp, STRATEGY, f"Read the key with {what}, so a missing key no longer raises",
-                new.code)
-            if isinstance(candidate, Candidate):
-                found.append(candidate)
-    return found or Decline(STRATEGY, "every rewrite fell outside the function")
+            what = f"`{subject}.get({key}" + (f", {default})`" if default is not None else ")`")
+            yield (f"Read the key with {what}, so a missing key no longer raises",
+                   replace(module, target, call))
+
+
+def propose(inp: RepairInput) -> Proposal:
+    if inp.exception_type != "KeyError":
+        return Decline(STRATEGY, f"applies to KeyError, not {inp.exception_type}")
+    culprit = inp.culprit
+    if culprit is not None and inp.path in culprit.files:
+        parent, after, _ = culprit.files[inp.path]
+        if _literal(inp.exception_message) in renamed_keys(parent or "", after or ""):
+            return Decline(STRATEGY, "the culprit renamed this key: key-fallback applies")
+    module, targets = _targets(inp)
+    if not targets:
+        return Decline(STRATEGY, f"no subscript read of {inp.exception_message} on line {inp.line}")
+    return collect(inp, STRATEGY, _rewrites(inp, module, targets))

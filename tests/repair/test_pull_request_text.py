@@ -1,0 +1,66 @@
+"""The PR body's Fix/Tests/Evidence sections: every candidate tried with why it was rejected,
+the reproduction named, and a full revert labelled as the last resort it is."""
+
+from __future__ import annotations
+
+from agent.nodes.base import text
+from agent.state import Candidate, Location, RootCause, Validation
+from tools.ports import Alert, Ticket, TicketStatus
+
+
+def render(candidate: Candidate, validations: list[Validation], candidates: list[Candidate],
+           regression: object = None) -> str:
+    alert = Alert(source="ci", exception_type="AssertionError", exception_message="boom",
+                  fingerprint="fp")
+    rc = RootCause(base_sha="b" * 40, location=Location(
+        path="shop/fees.py", function="fee", line=3, function_start=1, function_end=4))
+    chosen = next(v for v in validations if v.candidate_id == candidate.id)
+    return text("pull_request.md.j2", ticket=Ticket(key="AF-7", title="t",
+                                                    status=TicketStatus.OPEN, fingerprint="fp"),
+                alert=alert, rc=rc, candidate=candidate, regression=regression,
+                validation=chosen, tried=len(validations), validations=validations,
+                candidates=candidates, notes=["mutation: pairs skipped"], incident_id="inc-1",
+                root_cause_text="the culprit")
+
+
+def candidate(number: int, **extra: object) -> Candidate:
+    fields: dict[str, object] = {
+        "id": f"mutation:comparison#{number:08x}", "strategy": "mutation:comparison",
+        "description": f"Mutation number {number}", "path": "shop/fees.py",
+        "new_source": "x = 1\n", "diff": "-a\n+b\n", "lines_changed": 2, **extra}
+    return Candidate.model_validate(fields)
+
+
+def test_every_candidate_and_its_rejection_is_listed_and_the_ci_reproduction_named() -> None:
+    tried = [candidate(n) for n in range(3)]
+    reproduction = ["tests/test_fees.py::test_free_at_threshold"]
+    validations = [
+        Validation(candidate_id=tried[0].id, regression_passed=False, suite_passed=False,
+                   detail="the reproduction still fails: tests/test_fees.py::t",
+                   reproduction=reproduction),
+        Validation(candidate_id=tried[1].id, regression_passed=True, suite_passed=False,
+                   detail="breaks previously passing tests: tests/test_fees.py::u",
+                   reproduction=reproduction),
+        Validation(candidate_id=tried[2].id, regression_passed=True, suite_passed=True,
+                   detail="passed the reproduction and the whole suite", stage="confirm",
+                   reproduction=reproduction)]
+    body = render(tried[2], validations, tried)
+    assert "the reproduction still fails" in body and "breaks previously passing" in body
+    assert "**chosen**" in body and "Mutation number 0" in body
+    assert "`tests/test_fees.py::test_free_at_threshold`, failing at the base" in body
+    assert "Last resort" not in body
+
+
+def test_a_full_revert_is_labelled_and_long_searches_are_summarised() -> None:
+    full = candidate(99, full_revert=True, strategy="revert:full",
+                     extra_files={"shop/other.py": "y = 2\n"})
+    tried = [candidate(n) for n in range(45)] + [full]
+    validations = [Validation(candidate_id=c.id, regression_passed=False, suite_passed=False,
+                              detail="the reproduction still fails", stage="reproduction")
+                   for c in tried[:-1]]
+    validations.append(Validation(candidate_id=full.id, regression_passed=True,
+                                  suite_passed=True, detail="passed", stage="confirm"))
+    body = render(full, validations, tried)
+    assert "**Last resort: this PR reverts the whole culprit commit.**" in body
+    assert "2 files" in body
+    assert "and 6 more candidates" in body and "at the reproduction check" in body
