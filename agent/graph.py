@@ -1,8 +1,10 @@
 """build_graph(): the incident loop as a LangGraph state machine. Wiring only, no I/O.
 
-intake → ticket → rca → repair → validate → confirm → pull_request → review ⏸ → deploy ⏸
-  → verify ⏸ → close          (confirm: the reproduction run at the culprit and its parent)
-       └─ reopen       rca, repair, validate, pull_request, review ─→ escalate
+intake → ticket → admit → rca → repair → validate → confirm → pull_request → review ⏸
+         ⇅ queue ⏸                                                    → deploy ⏸ → verify ⏸ → close
+admit, rca, repair, validate, pull_request, review ─→ escalate              verify ─→ reopen
+(queue: the policy's caps on open PRs and incidents per hour; confirm: the reproduction run
+at the culprit and its parent; ⏸: a durable wait)
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any, Literal
 from langgraph.graph import END, START, StateGraph
 
 from agent.context import Context
+from agent.nodes.admit import admit, queue
 from agent.nodes.finish import close, escalate, reopen
 from agent.nodes.intake import intake
 from agent.nodes.pull_request import pull_request
@@ -24,8 +27,16 @@ from agent.nodes.waits import deploy, review
 from agent.state import IncidentState
 
 
+def after_admit(state: IncidentState) -> Literal["rca", "queue", "escalate"]:
+    if state.escalation:
+        return "escalate"
+    return "queue" if state.queued else "rca"
+
+
 def after_rca(state: IncidentState) -> Literal["repair", "escalate"]:
-    return "escalate" if state.escalation or state.root_cause is None else "repair"
+    if state.escalation or state.root_cause is None or state.stop_after_rca:
+        return "escalate"
+    return "repair"
 
 
 def after_repair(state: IncidentState) -> Literal["validate", "escalate"]:
@@ -60,7 +71,8 @@ def after_verify(state: IncidentState) -> Literal["close", "reopen", "verify"]:
 def build_graph() -> StateGraph[IncidentState, Context, IncidentState, IncidentState]:
     graph = StateGraph(IncidentState, context_schema=Context)
     nodes: tuple[tuple[str, Any], ...] = (
-        ("intake", intake), ("ticket", ticket), ("rca", rca), ("repair", repair),
+        ("intake", intake), ("ticket", ticket), ("admit", admit), ("queue", queue),
+        ("rca", rca), ("repair", repair),
         ("validate", validate), ("confirm", confirm), ("pull_request", pull_request),
         ("review", review),
         ("deploy", deploy), ("verify", verify), ("close", close), ("reopen", reopen),
@@ -69,7 +81,9 @@ def build_graph() -> StateGraph[IncidentState, Context, IncidentState, IncidentS
         graph.add_node(name, node)
     graph.add_edge(START, "intake")
     graph.add_edge("intake", "ticket")
-    graph.add_edge("ticket", "rca")
+    graph.add_edge("ticket", "admit")
+    graph.add_conditional_edges("admit", after_admit)
+    graph.add_edge("queue", "admit")
     graph.add_conditional_edges("rca", after_rca)
     graph.add_conditional_edges("repair", after_repair)
     graph.add_conditional_edges("validate", after_validate)

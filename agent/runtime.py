@@ -213,9 +213,11 @@ class AlertfixRuntime:
                                f"(it is {report.status})")
 
     def tick(self, now: datetime | None = None) -> list[Report]:
-        """Resume every incident whose verification window has passed."""
+        """Resume every incident whose verification window has passed, and let queued ones
+        check again whether the policy's caps leave room."""
         now = now or datetime.now(UTC)
-        resumed = []
+        resumed = [self.resume(row.incident_id, {"action": "tick"})
+                   for row in self.registry.all(status="waiting for capacity")]
         for row in self.registry.all(status="waiting for verification window"):
             report = self.report(row.incident_id)
             due = report.interrupt.get("due") if report.interrupt else None

@@ -146,6 +146,8 @@ class IncidentState(BaseModel):
     deploy: Deploy | None = None
     verification: Verification | None = None
     escalation: str | None = None
+    stop_after_rca: str | None = None  # the policy lets this alert go no further than RCA
+    queued: str | None = None  # why admit is holding it back (caps on PRs or incidents)
     outcome: Outcome | None = None
     timeline: Annotated[list[StageEvent], operator.add] = Field(default_factory=list)
 

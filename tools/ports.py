@@ -44,6 +44,7 @@ class Alert(BaseModel):
     service: str = ""
     environment: str = ""
     release: str = ""
+    severity: str = "error"  # fatal | critical | error | warning | info, as the source says
     title: str = ""
     exception_type: str = ""
     exception_message: str = ""

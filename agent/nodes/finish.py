@@ -34,7 +34,9 @@ def reopen(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
 
 @stage("escalate")
 def escalate(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
-    reason = state.escalation or "alertfix could not continue"
+    reason = state.escalation or (
+        f"{state.stop_after_rca}; the root cause above is all alertfix will do here"
+        if state.stop_after_rca else "alertfix could not continue")
     tracker = runtime.context.tracker
     if state.ticket is None:  # nothing filed yet: the ticket node did not run
         return {"outcome": "escalated", "_summary": reason[:120]}

@@ -10,11 +10,11 @@ import git
 from langgraph.runtime import Runtime
 
 from agent.context import Context
+from agent.nodes.admit import repository_policy
 from agent.nodes.base import stage, text, title
 from agent.state import IncidentState
 from guardrails.files import FileChange
 from guardrails.gate import check_pull_request
-from guardrails.policy import POLICY_FILES, Policy, parse_policy
 from guardrails.verdict import Verdict
 from tools import vcs
 from tools.ports import PullRequestDraft, TicketStatus
@@ -23,15 +23,6 @@ from tools.ports import PullRequestDraft, TicketStatus
 def branch_name(ticket_key: str, exception_type: str, function: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", f"{exception_type} {function}".lower()).strip("-")
     return f"alertfix/{ticket_key.lower()}-{slug[:40].rstrip('-')}"
-
-
-def repository_policy(repo: git.Repo, sha: str) -> Policy:
-    """The policy file committed in the repository at `sha`, or the defaults."""
-    for name in POLICY_FILES:
-        text = vcs.show_file(repo, sha, name)
-        if text is not None:
-            return parse_policy(text, name)
-    return Policy()
 
 
 def first_party_modules(files: list[str]) -> set[str]:

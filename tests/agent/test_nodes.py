@@ -181,3 +181,32 @@ def test_hostile_alert_text_is_fenced_and_redacted_in_the_ticket(
     # The fence cannot be closed from inside: the ``` in the message stays inside it.
     fence_line = next(line for line in body.splitlines() if line.startswith("````"))
     assert body.count(fence_line.removesuffix("text")) == 2
+
+
+@pytest.mark.slow
+def test_policy_caps_queue_and_sources_stop_at_rca(
+        event: dict[str, Any], shop: Any, runtime: Any, settings: Any) -> None:
+    repo = git.Repo(shop)
+    (shop / ".github").mkdir()
+    (shop / ".github" / "alertfix.yml").write_text("max_open_prs: 0\n")
+    repo.git.add("--all")
+    repo.git.commit("-m", "alertfix policy: no PRs for now")
+    event["release"] = repo.head.commit.hexsha
+    ref = runtime.register_local_repo(shop)
+    report = runtime.start("sentry", event, ref)
+    assert report.waiting_for == "capacity" and report.state.root_cause is None
+    tracker = LocalTracker(settings.home / "tracker.db")
+    assert "Queued by alertfix" in tracker.comments("AF-1")[-1]
+    runtime.tick()  # still no room: still queued, said once
+    assert runtime.report("inc-1").waiting_for == "capacity"
+    assert sum("Queued by alertfix" in c for c in tracker.comments("AF-1")) == 1
+
+    (shop / ".github" / "alertfix.yml").write_text("sources: [pagerduty]\n")
+    repo.git.commit("-am", "alertfix policy: only PagerDuty alerts open PRs")
+    runtime.register_local_repo(shop)  # the forge fetches the new policy
+    [report] = runtime.tick()
+    state = report.state
+    assert state.outcome == "escalated" and state.root_cause is not None
+    assert state.pull_request is None and state.stop_after_rca
+    assert "do not open PRs by policy" in tracker.comments("AF-1")[-1]
+    assert "Root cause" in tracker.comments("AF-1")[-2]
