@@ -81,15 +81,13 @@ def webhook_router(settings: Settings, worker: Worker) -> APIRouter:
             job = SentryIssueJob(payload, _names(project.get("slug"), project.get("id")))
         elif resource in ("event_alert", "error", None):  # None: the legacy plugin body
             try:
-                alert = sentry.parse_alert(payload)
+                event = sentry.checked_event(payload)  # parsed in full by the worker
             except AlertParseError as exc:
                 raise reject(request, 400, str(exc)) from None
-            event = sentry.event_from_payload(payload)
             if event.get("event_id"):  # signed, unlike Request-ID; one occurrence, one run
                 delivery = f"sentry:event:{str(event['event_id'])[:100]}"
             job = AlertJob("sentry", payload, _names(
-                alert.service, event.get("project"), payload.get("project"),
-                payload.get("project_name")))
+                event.get("project"), payload.get("project"), payload.get("project_name")))
         else:
             raise reject(request, 400, f"unknown Sentry-Hook-Resource {resource[:40]!r}")
         return queue_job(request, worker, delivery, job)

@@ -78,17 +78,18 @@ class Worker:
 
 def work(dispatcher: Dispatcher, jobs: Any, tick_interval_s: float,
          alive: Callable[[], bool] = lambda: True) -> None:
-    """The worker loop: jobs in order, and the verification timer between them."""
+    """The worker loop: jobs (one, or a batch in a list) in order, and the verification
+    timer between them. `jobs.get(timeout=)` raises queue.Empty when there is nothing."""
     last_tick = time.monotonic()
     while alive():
         try:
             item = jobs.get(timeout=min(1.0, tick_interval_s))
         except queue.Empty:
-            item = ()
+            item = []
         if item is None:
             return
-        if item:
-            dispatcher.process(*item)
+        for delivery, job in item if isinstance(item, list) else [item]:
+            dispatcher.process(delivery, job)
         if time.monotonic() - last_tick >= tick_interval_s:
             dispatcher.tick()
             last_tick = time.monotonic()
@@ -112,30 +113,88 @@ class ThreadWorker(Worker):
         self._thread.join(timeout=30)
 
 
+class _Pipe:
+    """The worker's end of the pipe, read like a queue."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    def get(self, timeout: float) -> Any:
+        if not self.connection.poll(timeout):
+            raise queue.Empty
+        try:
+            return self.connection.recv()
+        except EOFError:
+            return None  # the server closed its end
+
+
 class ProcessWorker(Worker):
+    """Jobs go to the worker process in batches over a pipe: the handlers only append to a
+    list, and one flusher thread pickles and writes whatever gathered in a couple of
+    milliseconds. A job per write would wake a thread per delivery, and a write straight
+    from the event loop would block it whenever the busy worker lets the pipe fill."""
+
+    GATHER_S = 0.002
+
     def __init__(self, settings: Settings, niceness: int = 10, max_queue: int = 100_000,
                  tick_interval_s: float = TICK_INTERVAL_S) -> None:
         super().__init__(Stats())
+        self._max_queue = max_queue
+        self._pending: list[tuple[str, Job]] = []
+        self._closing = False
+        self._wake = threading.Condition()
         context = mp.get_context("spawn")  # no forked copies of the server's threads
-        self._queue: Any = context.Queue(max_queue)
+        reader, self._writer = context.Pipe(duplex=False)
         self._process = context.Process(
             target=run_worker_process, name="alertfix-worker",
-            args=(settings, self._queue, self.stats, niceness, tick_interval_s, os.getpid()))
+            args=(settings, reader, self.stats, niceness, tick_interval_s, os.getpid()))
         self._process.start()
+        reader.close()
+        self._flusher = threading.Thread(target=self._flush, name="alertfix-flusher",
+                                         daemon=True)
+        self._flusher.start()
 
     def _put(self, item: Item) -> None:
-        self._queue.put_nowait(item)
+        if item is None or self.backlog >= self._max_queue:
+            raise queue.Full
+        with self._wake:
+            self._pending.append(item)
+            if len(self._pending) == 1:
+                self._wake.notify()
+
+    def _flush(self) -> None:
+        while True:
+            with self._wake:
+                while not self._pending and not self._closing:
+                    self._wake.wait()
+                closing = self._closing
+            time.sleep(0 if closing else self.GATHER_S)
+            with self._wake:
+                batch, self._pending = self._pending, []
+            try:
+                if batch:
+                    self._writer.send(batch)
+                if closing:
+                    self._writer.send(None)
+                    return
+            except OSError:  # the worker process is gone
+                log.error("the worker process is gone: %d job(s) not delivered", len(batch))
+                return
 
     @property
     def alive(self) -> bool:
         return self._process.is_alive()
 
     def close(self) -> None:
-        self._queue.put(None)
+        with self._wake:
+            self._closing = True
+            self._wake.notify()
+        self._flusher.join(timeout=10)
         self._process.join(timeout=30)
         if self._process.is_alive():
             self._process.terminate()
             self._process.join(timeout=5)
+        self._writer.close()
 
 
 def run_worker_process(settings: Settings, jobs: Any, stats: Stats, niceness: int,
@@ -145,6 +204,6 @@ def run_worker_process(settings: Settings, jobs: Any, stats: Stats, niceness: in
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s[worker]: %(message)s")
     dispatcher = Dispatcher.from_settings(settings, stats)
-    work(dispatcher, jobs, tick_interval_s, alive=lambda: os.getppid() == parent)
+    work(dispatcher, _Pipe(jobs), tick_interval_s, alive=lambda: os.getppid() == parent)
     if os.getppid() != parent:
         log.warning("the server process is gone: the worker stops")

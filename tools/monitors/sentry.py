@@ -186,21 +186,34 @@ def _release(event: dict[str, Any]) -> str:
     return str(release or "")
 
 
+def check_event(event: dict[str, Any]) -> None:
+    """AlertParseError unless `event` has what parse_event needs (cheap: no Alert built)."""
+    if not _exception_values(event) and not (
+            as_dict(event.get("metadata")).get("type") or event.get("title")):
+        raise AlertParseError("the Sentry event has no exception and no title")
+
+
+def checked_event(payload: Any) -> dict[str, Any]:
+    """The event of an accepted payload shape, checked as parse_alert would check it: what
+    the webhook verifies before acknowledging, leaving the parsing to the worker."""
+    event = event_from_payload(payload)
+    check_event(event)
+    return event
+
+
 def parse_event(event: dict[str, Any], raw: dict[str, Any] | None = None) -> Alert:
+    check_event(event)
     values = _exception_values(event)
     if not values:
         meta = as_dict(event.get("metadata"))
         exc_type, message = str(meta.get("type") or ""), str(meta.get("value") or "")
         frames: list[Frame] = []
-        if not exc_type and not event.get("title"):
-            raise AlertParseError("the Sentry event has no exception and no title")
         message = message or str(event.get("title") or "")
     else:
         raised = values[-1]  # innermost first: the last value is the one raised
         exc_type = str(raised.get("type") or "")
         message = str(raised.get("value") or "")
-        stacktrace = as_dict(raised.get("stacktrace"))
-        raw_frames = stacktrace.get("frames") if isinstance(stacktrace, dict) else None
+        raw_frames = as_dict(raised.get("stacktrace")).get("frames")
         frames = _frames(raw_frames if isinstance(raw_frames, list) else [])
     tags = _tags(event)
     links = {k: str(event[k]) for k in ("web_url", "issue_url") if event.get(k)}
