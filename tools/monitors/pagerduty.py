@@ -88,6 +88,8 @@ def parse_alert(payload: Any) -> Alert:
         service=str(service.get("summary") or service.get("id") or ""),
         environment=str(merged.get("environment") or merged.get("env") or ""),
         release=str(merged.get("release") or merged.get("version") or ""),
+        severity=str(merged.get("severity")
+                     or ("critical" if data.get("urgency") == "high" else "error")).lower(),
         title=title or f"{exc_type}: {message}",
         exception_type=exc_type,
         exception_message=message,

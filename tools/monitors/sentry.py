@@ -222,6 +222,7 @@ def parse_event(event: dict[str, Any], raw: dict[str, Any] | None = None) -> Ale
         service=str(tags.get("service") or event.get("project") or ""),
         environment=str(event.get("environment") or tags.get("environment") or ""),
         release=_release(event),
+        severity=str(event.get("level") or "error").lower(),  # fatal, error, warning, info
         title=str(event.get("title") or f"{exc_type}: {message}"),
         exception_type=exc_type,
         exception_message=message,
