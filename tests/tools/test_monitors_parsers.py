@@ -169,3 +169,12 @@ def test_pull_request_deployment_and_comment_events() -> None:
     with pytest.raises(AlertParseError, match="pull_request"):
         github_events.parse_event("pull_request", {"action": "closed", "repository": REPO})
     assert github_events.parse_event("ping", {"zen": "Keep it logically awesome."}) is None
+
+
+def test_the_event_level_is_the_alert_severity() -> None:
+    from tools.monitors.sentry import parse_event
+
+    event = {"event_id": "e1", "level": "Warning",
+             "exception": {"values": [{"type": "KeyError", "value": "'x'"}]}}
+    assert parse_event(event).severity == "warning"
+    assert parse_event({**event, "level": None}).severity == "error"
