@@ -130,7 +130,10 @@ def run(
         raise _fail(f"{alert}: no such file") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise _fail(f"{alert} is not JSON: {exc}") from None
-    runtime = AlertfixRuntime(_settings(home))
+    settings = _settings(home)
+    if source == "pagerduty" and isinstance(payload, dict) and "alerts" not in payload:
+        payload = _with_pagerduty_alerts(settings, payload)
+    runtime = AlertfixRuntime(settings)
     try:
         repo_ref = runtime.register_local_repo(repo, branch)
     except Exception as exc:
@@ -141,6 +144,24 @@ def run(
         raise _fail(f"{alert}: {exc}") from None
     print_timeline(report)
     print_next_steps(report)
+
+
+def _with_pagerduty_alerts(settings: Settings, payload: dict[str, Any]) -> dict[str, Any]:
+    """A V3 webhook carries no alert details: fetch them as the server does."""
+    from tools.monitors.pagerduty import PagerDutyAPIError, PagerDutyClient
+
+    if settings.pagerduty_api_token is None:
+        raise _fail("a PagerDuty webhook carries no alert details: set "
+                    "ALERTFIX_PAGERDUTY_API_TOKEN so alertfix can fetch them, or pass the "
+                    "payload with its incident's alerts joined in as `alerts`")
+    client = PagerDutyClient(settings.pagerduty_api_url,
+                             settings.pagerduty_api_token.get_secret_value())
+    try:
+        return client.with_alerts(payload)
+    except (PagerDutyAPIError, AlertParseError) as exc:
+        raise _fail(f"could not read the incident's alerts from PagerDuty: {exc}") from None
+    finally:
+        client.close()
 
 
 @app.command()

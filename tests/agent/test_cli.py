@@ -130,3 +130,14 @@ def test_an_adapter_failure_is_one_line_and_the_rerun_resumes(
     assert rerun.exit_code == 0 and "inc-1" in rerun.output
     assert "waiting for review" in rerun.output
     assert "inc-2" not in _invoke("status", "--home", str(home)).output
+
+
+def test_a_pagerduty_webhook_without_its_alerts_says_what_is_missing(
+        tmp_path: Path, shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ALERTFIX_PAGERDUTY_API_TOKEN", raising=False)
+    alert = tmp_path / "alert.json"
+    alert.write_text(json.dumps({"event": {"id": "e1", "event_type": "incident.triggered",
+                                           "data": {"id": "P1", "title": "boom"}}}))
+    result = _invoke("run", "--alert", str(alert), "--repo", str(shop), "--source",
+                     "pagerduty", "--home", str(tmp_path / "h"))
+    assert result.exit_code == 2 and "ALERTFIX_PAGERDUTY_API_TOKEN" in result.output
