@@ -27,7 +27,7 @@ from agent.state import IncidentState, RepoRef
 from tools import vcs
 from tools.forge.local import LocalForge
 from tools.monitors import parse_alert
-from tools.ports import Deploy, TicketStatus
+from tools.ports import Deploy
 
 
 class UnknownIncident(LookupError):
@@ -234,7 +234,3 @@ class AlertfixRuntime:
         row = self._row(incident_id)
         return row.status, row.finished
 
-
-def ticket_done(report: Report) -> bool:
-    return bool(report.state and report.state.ticket
-                and report.state.ticket.status == TicketStatus.DONE)
