@@ -67,7 +67,7 @@ def validate(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
                 dropped = state.regression_test.path
                 (workdir / dropped).unlink(missing_ok=True)
                 at_base = {n: o for n, o in at_base.items() if not n.startswith(dropped)}
-            per_candidate = min(timeout, max(10.0, 10 * baseline.seconds))
+            per_candidate = min(timeout, max(5.0, 5 * baseline.seconds))  # loops end here
             validator = Validator(runner, at_base, reproduction, per_candidate,
                                   module_tests_finder(workdir))
             confirm = confirm_on_disk(ColdRunner(ctx.sandbox, workdir, command), validator,

@@ -449,3 +449,22 @@ def test_date_format_accepts_the_format_the_data_has_too() -> None:
                         and m.parse_day("12.11.2026") == date(2026, 11, 12))
     assert fix is not None
     assert 'strptime(value, "%Y-%m-%d" if "-" in value else "%d.%m.%Y")' in fix.new_source
+
+
+def test_bounds_check_stops_a_loop_at_the_end() -> None:
+    source = tail('''
+        def snippet(text, start, width=4):
+            end = start + width
+            while text[end] != " ":
+                end += 1
+            return text[start:end]
+    ''')
+    inp = make_input(source, "snippet", "IndexError", "string index out of range",
+                     line_containing="while")
+    # Only the loop-condition shapes are run here: a default value read past the end keeps
+    # this loop going forever (the validator's per-candidate timeout is what stops those).
+    found = [c for c in candidates_of(bounds_check.propose(inp)) if "while end <" in
+             c.new_source or "while -len" in c.new_source]
+    fix = first_working(found, lambda m: m.snippet("a dishwasher", 2) == "dishwasher"
+                        and m.snippet("a big mug", 0) == "a big")
+    assert fix is not None and "while end < len(text) and (text[end] != \" \")" in fix.new_source

@@ -36,6 +36,19 @@ def _fresh_name(source: str) -> str:
     return "alertfix_index"
 
 
+def _contains(tree: cst.CSTNode, node: cst.CSTNode) -> bool:
+    found = False
+
+    class Finder(cst.CSTVisitor):
+        def on_visit(self, visited: cst.CSTNode) -> bool:
+            nonlocal found
+            found = found or visited is node
+            return not found
+
+    tree.visit(Finder())
+    return found
+
+
 def _rewrites(inp: RepairInput) -> Iterator[tuple[str, str]]:
     module, where = positions(inp.source)
     contexts = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ExpressionContextProvider)
@@ -56,10 +69,19 @@ def _rewrites(inp: RepairInput) -> Iterator[tuple[str, str]]:
             name = _fresh_name(inp.source)
             condition = f"({name} := {idx}) < len({seq})"
             expression = f"{seq}[{name}]"
-        for default in DEFAULTS:
+        in_loop_test = isinstance(statement, cst.While) and _contains(statement.test, read)
+        for default in () if in_loop_test else DEFAULTS:  # a default would never end the loop
             yield (f"Use {default} when the index `{idx}` is past the end of `{seq}`",
                    replace(module, read, cst.parse_expression(
                        f"({expression} if {condition} else {default})")))
+        if isinstance(statement, cst.While | cst.If) and is_pure_reference(index.value) \
+                and _contains(statement.test, read):
+            # `while text[end] != " "` walks off the end: the loop stops there too.
+            test = code(module, statement.test)
+            for bound in (f"{idx} < len({seq})", condition):
+                yield (f"Stop at the end of `{seq}`: `{bound} and ...` in the condition",
+                       replace(module, statement.test,
+                               cst.parse_expression(f"{bound} and ({test})")))
         if statement is not None and (is_pure_reference(index.value) or idx in ("0", "-1")):
             guard = cst.parse_statement(f"if not ({condition}):\n    return None\n")
             yield (f"Return early when the index `{idx}` is past the end of `{seq}`",
