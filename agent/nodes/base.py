@@ -44,6 +44,11 @@ def text(template: str, **variables: Any) -> str:
     return redact(render(template, {"fence": fence}, **variables))
 
 
+def plain(value: str) -> str:
+    """Plain outgoing text (a comment line, a commit message): redacted."""
+    return redact(value)
+
+
 def title(value: str) -> str:
     """A one-line title built from untrusted text: redacted, inert, Markdown escaped."""
     return neutralise_line(value, max_chars=200)

@@ -8,7 +8,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import Context
-from agent.nodes.base import stage, text
+from agent.nodes.base import plain, stage, text
 from agent.state import IncidentState
 from tools.ports import TicketStatus
 
@@ -26,7 +26,7 @@ def reopen(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
     assert state.ticket and state.verification
     tracker = runtime.context.tracker
     tracker.comment(state.ticket.key, "**Verification failed after deploy.** "
-                    + text("plain.j2", value=state.verification.detail))
+                    + plain(state.verification.detail))
     reopened = tracker.transition(state.ticket.key, TicketStatus.REOPENED)
     return {"ticket": reopened, "outcome": "reopened",
             "_summary": f"{reopened.key} {reopened.status}"}

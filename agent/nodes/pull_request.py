@@ -11,7 +11,7 @@ from langgraph.runtime import Runtime
 
 from agent.context import Context
 from agent.nodes.admit import repository_policy
-from agent.nodes.base import stage, text, title
+from agent.nodes.base import plain, stage, text, title
 from agent.state import IncidentState
 from guardrails.files import FileChange
 from guardrails.gate import check_pull_request
@@ -72,7 +72,7 @@ def pull_request(state: IncidentState, runtime: Runtime[Context]) -> dict[str, A
                f"{chosen.description}.\n")
     if regression is not None:
         message += f"\nRegression test: {regression.nodeid}\n"
-    vcs.commit_on_branch(repo, branch, rc.base_sha, files, text("plain.j2", value=message))
+    vcs.commit_on_branch(repo, branch, rc.base_sha, files, plain(message))
     ctx.forge.push_branch(ctx.workspace, branch)
     validation = next(v for v in state.validations if v.candidate_id == chosen.id)
     body = text(

@@ -13,7 +13,7 @@ import git
 from langgraph.runtime import Runtime
 
 from agent.context import Context
-from agent.nodes.base import stage, text
+from agent.nodes.base import plain, stage, text
 from agent.rca.analyse import NothingToAnalyse, Options, Runner, analyse
 from agent.rca.confirm import Reproduction, confirm_root_cause
 from agent.rca.explain import explain, web_url
@@ -77,6 +77,6 @@ def confirm(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
     confirmed = confirm_root_cause(rc, ctx.sandbox, ctx.clone(), reproduction, runner.worktrees)
     confirmed.explanation = explain(confirmed, alert.exception_type)
     if state.ticket is not None:
-        ctx.tracker.comment(state.ticket.key, text("plain.j2", value=(
-            "**Root cause check (alertfix)**: " + confirmed.confirmation)))
+        ctx.tracker.comment(state.ticket.key, plain(
+            "**Root cause check (alertfix)**: " + confirmed.confirmation))
     return {"root_cause": confirmed, "_summary": confirmed.confirmation[:120]}

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from agent.nodes.base import text
+from agent.nodes.base import plain, text
 from agent.runtime import AlertfixRuntime, Report, UnknownIncident
 from agent.server.faults import FaultRegistry
 from agent.server.repos import RepositoryMap
@@ -215,7 +215,7 @@ class Dispatcher:
         tracker = self.runtime.context(report.state.repo).tracker
         tracker.comment(report.state.ticket.key, text(
             "occurrence.md.j2", alert=alert, incident_id=incident_id, recurrence=False)
-            + "\n" + text("plain.j2", value=f"{uncommented} occurrence(s) since the last "
+            + "\n" + plain(f"{uncommented} occurrence(s) since the last "
                                             f"comment; {count} in all."))
         self.faults.commented(alert.fingerprint)
 
@@ -308,21 +308,21 @@ class Dispatcher:
         if event.command == "explain":
             rc = report.state.root_cause
             body = (text("root_cause.md.j2", rc=rc) if rc and rc.location
-                    else text("plain.j2", value="alertfix has no root cause for this yet."))
+                    else plain("alertfix has no root cause for this yet."))
             forge.comment(event.number, f"**{report.incident_id}**: {report.status}\n\n{body}")
         elif event.command == "stop":
             self.faults.stop(report.incident_id)
-            forge.comment(event.number, text("plain.j2", value=(
+            forge.comment(event.number, plain(
                 f"alertfix stopped working on {report.incident_id} at the request of "
-                f"{event.by}: further alerts are counted, not acted on.")))
+                f"{event.by}: further alerts are counted, not acted on."))
         elif report.finished and report.state.outcome != "closed":
             state = report.state
             retried = self.runtime.start(state.source, state.raw_alert, state.repo)
             if state.alert:
                 self.faults.assign(state.alert.fingerprint, retried.incident_id)
-            forge.comment(event.number, text("plain.j2", value=(
+            forge.comment(event.number, plain(
                 f"Retrying at the request of {event.by}: {retried.incident_id} is "
-                f"{retried.status}.")))
+                f"{retried.status}."))
         else:
-            forge.comment(event.number, text("plain.j2", value=(
-                f"{report.incident_id} is {report.status}; nothing to retry.")))
+            forge.comment(event.number, plain(
+                f"{report.incident_id} is {report.status}; nothing to retry."))
