@@ -49,7 +49,9 @@ class Settings(BaseSettings):
     test_timeout_s: float = 600.0
     verify_window_s: float = Field(
         1800.0, description="how long after a deploy verify watches for the error to come back")
-    max_candidates: int = 40
+    max_candidates: int = Field(40, description="template and revert candidates kept per incident")
+    mutation_budget: int = Field(400, description="mutants validated at most per incident")
+    search_seconds: float = Field(90.0, description="wall-clock budget of one repair search")
 
     ingest_keys: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="DSN public keys the Sentry-compatible ingest accepts")

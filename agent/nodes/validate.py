@@ -73,7 +73,8 @@ def validate(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
             confirm = confirm_on_disk(ColdRunner(ctx.sandbox, workdir, command), validator,
                                       timeout)
             searched = time.monotonic()
-            result = Search(validator, confirm).run(inp, state.candidates)
+            result = Search(validator, confirm, mutation_budget=ctx.settings.mutation_budget,
+                            seconds=ctx.settings.search_seconds).run(inp, state.candidates)
             notes.append(f"timing: test runner ready in {ready - started:.1f} s, suite at the "
                          f"base {baseline.seconds:.1f} s, {len(result.validations)} "
                          f"candidate(s) in {time.monotonic() - searched:.1f} s "
