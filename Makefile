@@ -17,12 +17,12 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/alertfix demo
 
-# The whole suite, slow end-to-end tests included (CI runs exactly this).
+# The whole suite, slow end-to-end tests included (CI runs exactly this), on both cores.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -n 2 -m "not slow"
 
 # The evaluation corpus end to end (evals/cases), as CI runs it on pull requests.
 eval: $(STAMP)

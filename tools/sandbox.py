@@ -464,8 +464,7 @@ class SubprocessSandbox:
 
     def _readable(self, workdir: Path) -> list[str]:
         """Trees the command reads that the private tmpfs mounts would hide."""
-        python = Path(self.python)
-        candidates = [python.parent.parent, Path(os.path.realpath(python)).parent.parent]
+        candidates = [hop.parent.parent for hop in _symlink_chain(Path(self.python))]
         candidates += [*self.readable, *_git_common_dir(workdir)]
         hidden = self._hidden()
         return [str(p) for p in candidates if any(p.is_relative_to(t) for t in hidden)]
@@ -734,6 +733,16 @@ def _signal_reason(signum: int) -> str:
         return f"signal {signum}"
     reason = _SIGNAL_REASONS.get(sig)
     return f"{sig.name} ({reason})" if reason else sig.name
+
+
+def _symlink_chain(path: Path, limit: int = 40) -> list[Path]:
+    """`path` and every link it goes through: a venv's python under a hidden /tmp must have
+    each hop's tree bound back in, not only the first and the last."""
+    chain = [path]
+    while chain[-1].is_symlink() and len(chain) < limit:
+        target = Path(os.readlink(chain[-1]))
+        chain.append(target if target.is_absolute() else chain[-1].parent / target)
+    return [*chain, Path(os.path.realpath(path))]
 
 
 def isolation_gaps(isolation: str) -> list[str]:
