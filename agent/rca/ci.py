@@ -10,8 +10,8 @@ from pathlib import Path
 import git
 
 from agent.rca.confirm import Reproduction
-from agent.rca.traceback import parse_traceback
 from tools import vcs
+from tools.monitors.traceback_parse import parse_failure_text
 from tools.ports import Alert, Frame, Sandbox
 
 _FAILED = re.compile(r"^FAILED (\S+)", re.MULTILINE)
@@ -59,7 +59,9 @@ def reproduce(sandbox: Sandbox, repo: git.Repo, sha: str, command: list[str],
     named = reported_failures(alert)
     failing.sort(key=lambda t: not any(t.nodeid.endswith(n) or n.endswith(t.nodeid)
                                        for n in named))
-    parsed = parse_traceback(failing[0].message)
+    parsed = parse_failure_text(failing[0].message)
+    if parsed is None:
+        return CiFailure(nodeids=[t.nodeid for t in failing], output=run.output)
     return CiFailure(nodeids=[t.nodeid for t in failing], frames=parsed.frames,
                      exception_type=parsed.exception_type,
                      exception_message=parsed.exception_message, output=run.output)

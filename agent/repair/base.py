@@ -118,11 +118,6 @@ def out_of_scope(inp: RepairInput, after: str, *, allow_imports: bool = False) -
     return None
 
 
-def within_function(inp: RepairInput, after: str) -> bool:
-    """True when every line outside the faulty function is byte-identical."""
-    return out_of_scope(inp, after) is None
-
-
 def make_candidate(inp: RepairInput, strategy: str, description: str,
                    new_source: str, *, allow_imports: bool = False) -> Candidate | Decline:
     if new_source == inp.source:
@@ -225,11 +220,6 @@ def is_pure_reference(node: cst.BaseExpression) -> bool:
     while isinstance(node, cst.Attribute):
         node = node.value
     return isinstance(node, cst.Name)
-
-
-def statement_indent(source: str, line: int) -> str:
-    text = source.splitlines()[line - 1] if 0 < line <= len(source.splitlines()) else ""
-    return text[: len(text) - len(text.lstrip())]
 
 
 class _ReplaceMany(cst.CSTTransformer):

@@ -9,8 +9,8 @@ from agent.rca.bisect import Verdict, bisect
 from agent.rca.explain import web_url
 from agent.rca.locate import map_frame, stale_frames
 from agent.rca.scoring import named_values
-from agent.rca.traceback import parse_traceback
 from agent.rca.window import first_sighting
+from tools.monitors.traceback_parse import parse_failure_text
 from tools.ports import Deploy, Frame
 
 COMMITS = [f"c{i}" for i in range(9)]
@@ -85,21 +85,23 @@ def test_named_values_pick_keys_attributes_names_and_settings() -> None:
 
 
 def test_tracebacks_in_python_and_pytest_formats() -> None:
-    python = parse_traceback(
+    python = parse_failure_text(
         'Traceback (most recent call last):\n'
         '  File "/srv/app/billing/dunning.py", line 28, in run\n'
         '    settings = smtp_settings()\n'
         '  File "<frozen os>", line 679, in __getitem__\n'
         "KeyError: 'BILLING_SMTP_HOST'\n")
+    assert python is not None
     assert [(f.abs_path, f.lineno, f.function) for f in python.frames] == [
         ("/srv/app/billing/dunning.py", 28, "run"), ("<frozen os>", 679, "__getitem__")]
     assert python.frames[0].context_line == "settings = smtp_settings()"
     assert python.frames[1].context_line is None
     assert (python.exception_type, python.exception_message) == ("KeyError",
                                                                  "'BILLING_SMTP_HOST'")
-    short = parse_traceback("tests/test_fees.py:8: in test_fee\n    assert fee(5) == 1\n"
+    short = parse_failure_text("tests/test_fees.py:8: in test_fee\n    assert fee(5) == 1\n"
                             "shop/fees.py:3: in fee\n    return 1 / 0\n"
                             "E   ZeroDivisionError: division by zero\n")
+    assert short is not None
     assert [(f.filename, f.function) for f in short.frames] == [
         ("tests/test_fees.py", "test_fee"), ("shop/fees.py", "fee")]
     assert short.exception_type == "ZeroDivisionError"

@@ -121,3 +121,32 @@ def find_traceback(value: Any, depth: int = 0) -> ParsedTraceback | None:
         if found is not None:
             return found
     return None
+
+
+# pytest's failure reports (JUnit messages, CI output): `path.py:8: in test_fee` per frame,
+# `path.py:3: KeyError` for the raising frame, `E   KeyError: 'tier'` for the exception.
+_PYTEST_FRAME = re.compile(
+    r"^(?P<path>[^\s:]+\.py):(?P<line>\d+):(?: in (?P<func>\S+)| (?P<exc>\w+))?\s*$")
+_PYTEST_EXCEPTION = re.compile(r"^E\s+(?P<type>[A-Za-z_][\w.]*)(?::\s*(?P<message>.*))?$")
+
+
+def parse_pytest_failure(text: str) -> ParsedTraceback | None:
+    """The frames and exception of a pytest failure report, or None when it has no frames."""
+    frames: list[Frame] = []
+    exception_type, message = "", ""
+    for raw in text[-_MAX_TEXT:].splitlines():
+        line = raw.rstrip()
+        if match := _PYTEST_FRAME.match(line):
+            frames.append(Frame(filename=match["path"], abs_path=match["path"],
+                                function=match["func"] or "", lineno=int(match["line"]),
+                                in_app=not is_library_path(match["path"])))
+            exception_type = exception_type or (match["exc"] or "")
+        elif match := _PYTEST_EXCEPTION.match(line):  # the `E` line says it best: it wins
+            exception_type = match["type"].rsplit(".", 1)[-1]
+            message = (match["message"] or "").strip()
+    return ParsedTraceback(exception_type, message, frames) if frames else None
+
+
+def parse_failure_text(text: str) -> ParsedTraceback | None:
+    """A Python traceback if the text has one, else a pytest failure report."""
+    return parse_traceback(text) or parse_pytest_failure(text)
