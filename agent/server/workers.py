@@ -9,6 +9,7 @@ ones it finds in its database.
 
 from __future__ import annotations
 
+import abc
 import logging
 import multiprocessing as mp
 import os
@@ -31,7 +32,9 @@ class QueueFull(RuntimeError):
     """The backlog is at its limit: answer 503 so that the sender retries later."""
 
 
-class Worker:
+class Worker(abc.ABC):
+    """Accepts jobs once per delivery id; subclasses decide where the work runs."""
+
     def __init__(self, stats: Stats, remembered: int = 100_000) -> None:
         self.stats = stats
         self.accepted = 0
@@ -39,8 +42,8 @@ class Worker:
         self._remembered = remembered
         self._lock = threading.Lock()
 
-    def _put(self, item: Item) -> None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _put(self, item: Item) -> None: ...
 
     def submit(self, delivery: str, job: Job) -> bool:
         """Queue a job once per delivery id: False for a retry of one already accepted.
@@ -72,8 +75,8 @@ class Worker:
             time.sleep(0.02)
         return True
 
-    def close(self) -> None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def close(self) -> None: ...
 
 
 def work(dispatcher: Dispatcher, jobs: Any, tick_interval_s: float,
