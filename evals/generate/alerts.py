@@ -30,6 +30,20 @@ ORG = "acme"
 RUNNER = Path(__file__).with_name("crash_runner.py")
 _ADDR = re.compile(r" at 0x[0-9a-f]+")
 
+# The SDK writes its own release into every event; the corpus must not change when a newer
+# sentry-sdk is installed, so generated events name the release the corpus was made with.
+SDK_VERSION = "2.75.0"
+
+
+def _pinned_sdk(sdk: object) -> object:
+    if not isinstance(sdk, dict):
+        return sdk
+    packages = [
+        {**p, "version": SDK_VERSION} if p.get("name") == "pypi:sentry-sdk" else p
+        for p in sdk.get("packages", [])
+    ]
+    return {**sdk, "version": SDK_VERSION, "packages": packages}
+
 
 def digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
@@ -235,7 +249,7 @@ def sentry_alert(case: Case, captured: dict[str, Any], release: str) -> dict[str
         "project": project_id,
         "received": round(epoch(recv), 6),
         "release": release,
-        "sdk": event.get("sdk"),
+        "sdk": _pinned_sdk(event.get("sdk")),
         "server_name": event.get("server_name"),
         "tags": [[k, tags[k]] for k in sorted(tags)],
         "timestamp": round(epoch(when), 6),
