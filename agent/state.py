@@ -89,6 +89,10 @@ class Candidate(BaseModel):
     extra_files: dict[str, str] = Field(default_factory=dict)
     naturalness: float = 0.0  # how much the change looks like code already in the repository
     full_revert: bool = False  # the whole culprit commit reverted: a last resort, said in the PR
+    # `fix` corrects the behaviour; `mitigation` only stops the error (a default, an early
+    # return, an except): never presented as a fix. `masks` says what a mitigation hides.
+    fix_class: Literal["fix", "mitigation"] = "fix"
+    masks: str = ""
 
     def changed_files(self) -> dict[str, str]:
         return {self.path: self.new_source, **self.extra_files}
@@ -108,6 +112,14 @@ class Validation(BaseModel):
     @property
     def accepted(self) -> bool:
         return self.suite_passed and self.regression_passed is not False
+
+
+class Confidence(BaseModel):
+    """How sure alertfix is of the chosen patch, and why: decides PR, draft PR or ticket only."""
+
+    score: float  # 0..1
+    band: Literal["high", "draft", "below"]  # against the policy's min_confidence and high mark
+    reasons: list[str] = Field(default_factory=list)
 
 
 class Verification(BaseModel):
@@ -141,6 +153,7 @@ class IncidentState(BaseModel):
     repair_notes: list[str] = Field(default_factory=list)  # strategies that declined, and why
     validations: list[Validation] = Field(default_factory=list)
     chosen: Candidate | None = None
+    confidence: Confidence | None = None
     pull_request: PullRequestInfo | None = None
     review: Literal["approved", "rejected"] | None = None
     deploy: Deploy | None = None
@@ -153,6 +166,7 @@ class IncidentState(BaseModel):
 
 
 STATE_MODELS: tuple[type[BaseModel], ...] = (
-    RepoRef, Location, Suspect, RootCause, RegressionTest, Candidate, Validation, Verification,
+    RepoRef, Location, Suspect, RootCause, RegressionTest, Candidate, Validation, Confidence,
+    Verification,
     StageEvent, IncidentState, Alert, Frame, Ticket, Deploy, PullRequestInfo,
 )
