@@ -99,6 +99,25 @@ def _invents(added: list[str], removed: list[str], restored: AbstractSet[str]) -
     return ""
 
 
+_OPTIONAL_READ = re.compile(r"^\s*(?P<var>\w+)\s*=\s*[\w.]+\.get\([^,()]+\)\s*$")
+
+
+def handles_missing(candidate: Candidate) -> bool:
+    """`tier = customer.get("tier")` where the code after it already deals with no value
+    (`DISCOUNTS.get(tier, 1.0)`, `if tier is None`): the key is optional and the function
+    already says what happens without it, so reading it leniently is the fix."""
+    for line in _lines(candidate.diff, "+"):
+        found = _OPTIONAL_READ.match(line)
+        if found is None:
+            continue
+        var = re.escape(found.group("var"))
+        after = candidate.new_source.split(line, 1)[-1]
+        if re.search(rf"\.get\(\s*{var}\s*,|\b{var} is (not )?None\b|\bif not {var}\b"
+                     rf"|\b{var} or\b", after):
+            return True
+    return False
+
+
 def label(candidates: list[Candidate], restored: AbstractSet[str]) -> tuple[list[Candidate],
                                                                             list[str]]:
     """Each candidate with its class set; mitigations that would invent data left out, each
@@ -107,6 +126,8 @@ def label(candidates: list[Candidate], restored: AbstractSet[str]) -> tuple[list
     notes: list[str] = []
     for candidate in candidates:
         kind = classify(candidate.strategy, candidate.diff, restored)
+        if kind.fix_class == "mitigation" and handles_missing(candidate):
+            kind = Classification("fix")
         if kind.invents:
             notes.append(f"{candidate.strategy}: not proposed, a mitigation that would invent "
                          f"data ({kind.invents}): {candidate.description}")

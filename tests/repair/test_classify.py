@@ -42,3 +42,14 @@ def test_a_default_the_culprit_removed_is_the_old_value_not_an_invented_one() ->
     diff = unified_diff("m.py", BASE, after)
     assert classify("template:key-get", diff).invents
     assert classify("template:key-get", diff, frozenset({'"guest"'})).fix_class == "fix"
+
+
+def test_an_optional_key_the_code_already_handles_is_read_as_a_fix() -> None:
+    base = ('def factor(customer):\n    tier = customer["tier"]\n'
+            '    return DISCOUNTS.get(tier, 1.0)\n')
+    after = base.replace('customer["tier"]', 'customer.get("tier")')
+    lenient = Candidate(id="k", strategy="template:key-get", description="d", path="m.py",
+                        new_source=after, diff=unified_diff("m.py", base, after),
+                        lines_changed=2)
+    kept, _ = label([lenient], frozenset())
+    assert kept[0].fix_class == "fix" and not kept[0].masks
