@@ -238,8 +238,7 @@ def pagerduty_alert(case: Case, repo: Path, head: str) -> tuple[Any, dict[str, A
                       "event_type": "incident.triggered", "resource_type": "incident",
                       "occurred_at": created, "agent": None, "client": None, "data": data}}
     first = iso(case_first(case))
-    log = [f"{first} ERROR worker: first failure of this kind since the last deploy"]
-    log += [f"{created} {line}" for line in run["log"]]
+    log = [f"{created} {line}" for line in run["log"]]
     details = {"service": case.service, "environment": "production", "release": head,
                "host": "app-1", "error": run["error"], "first_seen": first,
                "occurrences": case.issue_count, "log": log, "traceback": run["traceback"]}

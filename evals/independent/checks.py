@@ -124,7 +124,7 @@ def timeline(case: Case) -> list[str]:
         at = deploy_time(case, case.culprit)
         if at is None or instant(at) >= first:
             problems.append("the culprit is not deployed before the first error")
-        elif first - instant(at) > timedelta(hours=6):
+        elif case.position != "latent" and first - instant(at) > timedelta(hours=24):
             problems.append("errors do not start soon after the culprit's deploy")
     if case.decoy is not None:
         at = deploy_time(case, case.decoy)
