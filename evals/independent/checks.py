@@ -76,7 +76,7 @@ def localized(case: Case, repo: Path) -> list[str]:
             problems.append(f"good fix edits {edit.path}, not in expected.files")
         text = (repo / edit.path).read_text()
         start = text[: text.find(edit.old)].count("\n") + 1
-        lines = range(start, start + edit.old.count("\n") + 1)
+        lines = range(start, start + edit.old.rstrip("\n").count("\n") + 1)
         names = functions_at(text)
         imports = import_lines(text)
         for line in lines:

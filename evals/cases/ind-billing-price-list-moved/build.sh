@@ -208,7 +208,8 @@ from billing.accounts import AccountRepo
 from billing.invoices import Invoice, InvoiceBook
 
 
-def run_monthly(repo: AccountRepo, book: InvoiceBook, year: int, month: int) -> list[Invoice]:
+def run_monthly(repo: AccountRepo, book: InvoiceBook, year: int,
+                month: int) -> list[Invoice]:
     return [book.monthly(account, year, month) for account in repo.all()]
 
 

@@ -434,7 +434,7 @@ class ShopService:
         order = self.store.get(order_id)
         already = sum(r["cents"] for r in order.get("refunds", []))
         if cents <= 0 or already + cents > order["total_cents"]:
-            raise ValueError(f"refund of {cents} exceeds what is left on order {order['id']}")
+            raise ValueError(f"refund of {cents} exceeds order {order['id']}")
         refund = {"order": order["id"], "cents": cents}
         order.setdefault("refunds", []).append(refund)
         return refund
@@ -538,7 +538,7 @@ class ShopService:
         order = self.store.get(order_id)
         already = sum(r["cents"] for r in order.get("refunds", []))
         if cents <= 0 or already + cents > order["total_cents"]:
-            raise ValueError(f"refund of {cents} exceeds what is left on order {order['id']}")
+            raise ValueError(f"refund of {cents} exceeds order {order['id']}")
         refund = {"order": order["id"], "cents": cents}
         order.setdefault("refunds", []).append(refund)
         return refund

@@ -23,7 +23,8 @@ MAILING = Commit(dedent('''
                         f"{invoice.total} is due on {invoice.due:%Y-%m-%d}.")
         ''')),
     Edit("billing/jobs.py", dedent('''
-        def run_monthly(repo: AccountRepo, book: InvoiceBook, year: int, month: int) -> list[Invoice]:
+        def run_monthly(repo: AccountRepo, book: InvoiceBook, year: int,
+                        month: int) -> list[Invoice]:
             return [book.monthly(account, year, month) for account in repo.all()]
         '''), dedent('''
         def run_monthly(repo: AccountRepo, book: InvoiceBook, year: int, month: int,
@@ -44,7 +45,8 @@ MAILING = Commit(dedent('''
             invoice_mail(account, invoice, outbox)
             return invoice
         ''')),
-    Edit("billing/jobs.py", "from billing import reports\nfrom billing.accounts import AccountRepo\n",
+    Edit("billing/jobs.py",
+         "from billing import reports\nfrom billing.accounts import AccountRepo\n",
          "from datetime import date\n\nfrom billing import reports\n"
          "from billing.accounts import Account, AccountRepo\n"),
     Edit("billing/jobs.py", "from billing.invoices import Invoice, InvoiceBook\n",

@@ -129,7 +129,8 @@ RENAME_DELIVER = Commit(dedent('''
     '''), (
     Edit("notify/channels.py", "        self.down = False\n",
          "        self.down = False\n        self.receipts: list[str] = []\n"),
-    Edit("notify/channels.py", "    def send(self, to: str, text: str) -> None:\n        if self.down:",
+    Edit("notify/channels.py",
+         "    def send(self, to: str, text: str) -> None:\n        if self.down:",
          "    def deliver(self, to: str, text: str) -> str:\n"
          '        """Hands the message to the gateway; returns its receipt id."""\n'
          "        if self.down:"),

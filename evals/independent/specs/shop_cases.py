@@ -4,7 +4,8 @@ now returns None."""
 from __future__ import annotations
 
 from evals.independent.model import Case, Commit, Deploy, Edit, Write, dedent
-from evals.independent.specs.shop_base import BASE, CI, EXPORT, HEALTH, RUNBOOK
+from evals.independent.specs.shop_base import BASE
+from evals.independent.specs.shop_fillers import CI, EXPORT, HEALTH, RUNBOOK
 
 ITEMS = '[{"sku": "MUG-1", "qty": 2, "unit_cents": 1250}]'
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from evals.independent.model import Case, Commit, Deploy, Edit, Write, dedent, ind
-from evals.independent.specs.shop_base import BASE, CI, EXPORT, HEALTH, RUNBOOK
+from evals.independent.specs.shop_base import BASE
+from evals.independent.specs.shop_fillers import CI, EXPORT, HEALTH, RUNBOOK
 
 MOVE_MONEY = Commit(dedent('''
     Move format_money to shop.money; JPY and KRW have no minor unit
@@ -111,7 +112,7 @@ REFUND_LIMIT = Commit("Refunds cannot exceed what is left on the order", (
                 order = self.store.get(order_id)
                 already = sum(r["cents"] for r in order.get("refunds", []))
                 if cents <= 0 or already + cents > order["total_cents"]:
-                    raise ValueError(f"refund of {cents} exceeds what is left on order {order['id']}")
+                    raise ValueError(f"refund of {cents} exceeds order {order['id']}")
                 refund = {"order": order["id"], "cents": cents}
         ''', 8)),
     Write("tests/test_refunds.py", dedent('''

@@ -87,7 +87,8 @@ ON_HAND = Case(
 )
 
 NORMALIZE = Commit("Cart checks accept SKUs in any case", (
-    Edit("stock/api.py", '        sku = line["sku"]\n', '        sku = line["sku"].strip().upper()\n'),
+    Edit("stock/api.py", '        sku = line["sku"]\n',
+         '        sku = line["sku"].strip().upper()\n'),
 ), author="Nora Lind <nora@acme.test>")
 
 RESERVATIONS = Commit(dedent('''
@@ -195,7 +196,8 @@ ATP = Case(
                    "available = warehouse.available_to_promise(sku)")],
     wrong_fix=[Edit("stock/api.py", "            available = warehouse.available(sku)\n",
                     '            lookup = getattr(warehouse, "available", None)\n'
-                    "            available = lookup(sku) if lookup else warehouse.find(sku).qty\n")],
+                    "            available = lookup(sku) if lookup else "
+                    "warehouse.find(sku).qty\n")],
     wrong_fix_kind="getattr default",
     files=["stock/api.py"], functions=["check_cart"],
     tags=["AttributeError", "rename", "decoy"], issue_count=6,

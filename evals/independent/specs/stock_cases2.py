@@ -115,7 +115,8 @@ MOVE_PACKS = Commit(dedent('''
     Nordic Fasteners only ships whole cartons and at least two per order. Items carry
     min_packs; stock.packs.order_quantity(item, wanted) replaces reorder.round_up_to_pack.
     '''), (
-    Edit("stock/models.py", "    pack_size: int = 1\n", "    pack_size: int = 1\n    min_packs: int = 1\n"),
+    Edit("stock/models.py", "    pack_size: int = 1\n",
+         "    pack_size: int = 1\n    min_packs: int = 1\n"),
     Write("stock/packs.py", dedent('''
         """How much to order from a supplier."""
 
