@@ -65,6 +65,10 @@ class RootCause(BaseModel):
     reproduction: list[str] = Field(default_factory=list)  # failing test ids (ci alerts)
     confirmed: bool | None = None  # None: not tried; False: tried, inconclusive
     confirmation: str = ""
+    # What was raised, as the analysis saw it: the alert's, or (for a failing check, whose
+    # alert names no exception) the reproduction's.
+    exception_type: str = ""
+    exception_message: str = ""
 
 
 class RegressionTest(BaseModel):

@@ -59,7 +59,8 @@ def pull_request(state: IncidentState, runtime: Runtime[Context]) -> dict[str, A
                                       state.ticket, state.chosen)
     assert rc and rc.location and alert and ticket and chosen
     regression = state.regression_test
-    branch = branch_name(ticket.key, alert.exception_type, rc.location.function)
+    raised = rc.exception_type or alert.exception_type
+    branch = branch_name(ticket.key, raised, rc.location.function)
     files = chosen.changed_files()
     if regression is not None:
         files[regression.path] = regression.source
@@ -80,8 +81,8 @@ def pull_request(state: IncidentState, runtime: Runtime[Context]) -> dict[str, A
                               + "; ".join(verdict.reasons), "confidence": confidence,
                 "_summary": f"refused by guardrails ({len(verdict.reasons)} reason(s))"}
     mitigation = chosen.fix_class == "mitigation"
-    headline = (f"Mitigation: stop {alert.exception_type} in {rc.location.function}"
-                if mitigation else f"Fix {alert.exception_type} in {rc.location.function}")
+    headline = (f"Mitigation: stop {raised} in {rc.location.function}"
+                if mitigation else f"Fix {raised} in {rc.location.function}")
     message = f"{headline} ({ticket.key})\n\n{chosen.description}.\n"
     if regression is not None:
         message += f"\nRegression test: {regression.nodeid}\n"

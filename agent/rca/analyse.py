@@ -211,8 +211,9 @@ def analyse(alert: Alert, repo: git.Repo, deploys: list[Deploy],
             raise NothingToAnalyse(f"the test run at {base_sha[:10]} failed without any test "
                                    f"result: {failure.output.strip()[-300:]}")
         frames = map_frames(failure.frames, set(files), options.prefixes)
-        exception_type = exception_type or failure.exception_type
-        message = message or failure.exception_message
+        # The check says only that tests failed; the reproduction says what was raised.
+        if failure.exception_type:
+            exception_type, message = failure.exception_type, failure.exception_message
 
     code_frames = [f for f in frames if f.in_app and f.repo_path and f.lineno
                    and not (failure and _is_test(f.repo_path))]
@@ -267,7 +268,7 @@ def analyse(alert: Alert, repo: git.Repo, deploys: list[Deploy],
         warnings=warnings, no_culprit_in_history=no_culprit, window=window.commits,
         window_start=window.start_sha, window_text=window.describe(),
         reproduction=failure.nodeids if failure else [], confirmed=confirmed,
-        confirmation=confirmation)
+        confirmation=confirmation, exception_type=exception_type, exception_message=message)
     rc.explanation = explain(rc, exception_type, failure.nodeids if failure else None)
     return rc
 

@@ -36,8 +36,9 @@ def build_input(repo: git.Repo, rc: RootCause, alert: Alert) -> RepairInput | No
             sources[path] = vcs.show_file(repo, rc.base_sha, path) or ""
     source = sources.get(loc.path) or vcs.show_file(repo, rc.base_sha, loc.path) or ""
     culprit = _culprit(repo, rc)
-    common = {"exception_type": alert.exception_type,
-              "exception_message": alert.exception_message, "culprit": culprit,
+    common = {"exception_type": rc.exception_type or alert.exception_type,
+              "exception_message": rc.exception_message or alert.exception_message,
+              "culprit": culprit,
               "repo_sources": sources}
     callers: list[RepairInput] = []
     in_app = [f for f in rc.frames if f.in_app and f.repo_path and f.lineno]
