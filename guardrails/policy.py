@@ -60,6 +60,8 @@ severities: [fatal, critical, error]
 max_open_prs: 3
 max_incidents_per_hour: 10
 min_confidence: 0.5            # below: no PR; the ticket gets the analysis and the patch
+                               # (a mitigation alone stays below unless this is lowered)
+                               # (a mitigation alone stays below it unless lowered)
 high_confidence: 0.8           # below (and for every mitigation): the PR is a draft
 """
 

@@ -20,7 +20,7 @@ FOLLOWS_CULPRIT = ("template:complete-rename", "template:missed-call-site",
 
 def _kind(chosen: Candidate) -> tuple[float, str]:
     if chosen.fix_class == "mitigation":
-        return 0.3, f"a mitigation, not a fix: {chosen.masks}"
+        return 0.15, f"a mitigation, not a fix: {chosen.masks}"
     if chosen.full_revert:
         return 0.3, "a full revert of the culprit: it also takes away what else it shipped"
     if chosen.strategy.startswith(FOLLOWS_CULPRIT):
