@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import git
 
 from agent.rca.diffs import CommitChange, commit_change
+from agent.rca.renames import find_renames
+from agent.state import Rename
 from tools import vcs
 from tools.code_index import CommitIndex
 from tools.ports import Frame
@@ -23,11 +25,13 @@ CRASH_FUNCTION = 2.0  # changed the function that raised
 STACK_FUNCTION = 1.0  # changed another function on the stack (divided by its depth)
 STACK_LINE = 2.0  # last changed the calling line of a frame above (divided by its depth)
 NAMED_VALUE = 2.0  # changed code naming the key / attribute / setting in the message
+RENAMES = 3.0  # renamed the key / attribute / setting / name in the message (old → new)
 NAMED_WORD = 1.0  # mentions it only as a bare word in added lines
 TOUCHED = 0.6  # changed the raising function, but nothing the crashing line depends on
 STACK_DATA = 1.5  # changed module-level data a function on the stack reads
 ROOT = 0.5  # the first commit: introduced the code, explains nothing by itself
-STRONG = {"crash-line", "crash-function", "named-value", "stack-data", "stack-line"}
+STRONG = {"crash-line", "crash-function", "named-value", "stack-data", "stack-line",
+          "renames-name-in-error"}
 
 # Words a message names that say nothing about which code produced it.
 _GENERIC = {
@@ -62,6 +66,7 @@ class Scored:
     evidence: list[str] = field(default_factory=list)
     kinds: set[str] = field(default_factory=set)
     in_window: bool = True
+    renames: list[Rename] = field(default_factory=list)
 
     def add(self, kind: str, weight: float, line: str) -> None:
         self.score += weight
@@ -273,7 +278,17 @@ def score_commit(repo: git.Repo, index: CommitIndex, sha: str, stack: list[Stack
             scored.add("stack-data", STACK_DATA,
                        f"changed module-level {', '.join(sorted(changed))} in {path}, read by "
                        f"`{readers[0]}` on the stack")
+    renames = find_renames(change, values)
     for value in values:
+        renamed = [r for r in renames if r.old == value]
+        if renamed:
+            scored.renames += renamed
+            news = sorted({r.new for r in renamed})
+            scored.add("renames-name-in-error", RENAMES,
+                       f"renamed: '{value}' → {', '.join(repr(n) for n in news)} "
+                       f"({renamed[0].kind}, named in the exception) in "
+                       f"{', '.join(sorted({r.path for r in renamed})[:3])}")
+            continue
         removed_q, removed_w = _mentions(
             [ln for f in change.files.values() for ln in f.removed], value)
         added_q, added_w = _mentions([ln for f in change.files.values() for ln in f.added], value)
