@@ -24,7 +24,7 @@ from agent.rca.explain import explain, link
 from agent.rca.locate import context_matches, map_frames
 from agent.rca.scoring import STRONG, Scored, named_values, rank, stack_entries
 from agent.rca.timeline import Timeline, first_sighting
-from agent.rca.window import Window, deploy_window, deploys_on_line, widen
+from agent.rca.window import Window, ci_window, deploy_window, deploys_on_line, widen
 from agent.state import Location, RootCause, Suspect
 from tools import vcs
 from tools.code_index import CommitIndex, calls_in, commit_index
@@ -223,7 +223,8 @@ def analyse(alert: Alert, repo: git.Repo, deploys: list[Deploy],
 
     line_deploys = deploys_on_line(repo, deploys, base_sha, alert.environment)
     sighting = first_sighting(alert, options.first_seen)
-    first_window = deploy_window(repo, base_sha, line_deploys, sighting.when)
+    first_window = (ci_window(repo, base_sha, line_deploys) if failure is not None
+                    else deploy_window(repo, base_sha, line_deploys, sighting.when))
     values = named_values(exception_type, message)
     window, ranked = _rank_widening(repo, index, base_sha, first_window, line_deploys,
                                     code_frames, values)

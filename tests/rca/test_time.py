@@ -10,6 +10,7 @@ import pytest
 
 from agent.nodes.base import text
 from agent.rca.analyse import Options, analyse
+from agent.rca.window import ci_window
 from tests.rca.history import History
 from tools.ports import Alert
 
@@ -163,3 +164,20 @@ def test_a_commit_shipped_after_the_first_sighting_is_not_the_origin(
     assert "crash-line" in after.kinds and "after-first-sighting" in after.kinds
     assert after.timing == ("shipped in deploy-3, 3 h after the first sighting: the fault "
                             "was already there")
+
+
+def test_a_ci_window_runs_from_the_last_deploy_to_the_commit_ci_ran(history: History) -> None:
+    history.commit("Orders and billing", {"shop/__init__.py": "", "shop/orders.py": ORDERS,
+                                          "shop/billing.py": BILLING})
+    history.deploy()
+    deployed = history.commit("Billing: owner", {"shop/billing.py": BILLING_WITH_USER})
+    history.deploy()
+    pushed = [history.commit("Docs", {"README.md": "shop\n"}),
+              history.edit("Orders: user_id", "shop/orders.py", '"user": row', '"user_id": row')]
+    window = ci_window(history.repo, history.head, history.deploys())
+    assert window.commits == pushed and window.good and window.good.name == "deploy-2"
+    assert window.bad is None and window.end_sha == history.head
+    history.deploy()  # the commit CI ran is deployed: the window is that deploy's
+    window = ci_window(history.repo, history.head, history.deploys())
+    assert window.commits == pushed and window.bad and window.bad.name == "deploy-3"
+    assert deployed not in window.commits
