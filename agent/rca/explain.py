@@ -14,6 +14,7 @@ _WHAT = {
     "stack-data": "changed module-level data the stack reads",
     "stack-line": "changed a call on the way to the crash",
     "stack-function": "changed a function on the stack",
+    "changed-callee": "changed what a function feeding the crashing line returns",
     "named-value": "changed code naming the value in the error",
     "named-word": "mentioned the value in the error",
 }
@@ -111,7 +112,7 @@ def _time_words(rc: RootCause) -> list[str]:
         if top is not None and not rc.no_culprit_in_history and top.timing:
             words.append(f"`{top.sha[:10]}` ranks first on its code evidence; it {top.timing}.")
         return words
-    if top is None or "in-window" not in top.kinds:
+    if top is None or "in-window" not in top.kinds or rc.no_culprit_in_history:
         return []
     seen = (f"first seen {when}, {rc.first_seen_from}" if rc.first_seen_known
             else f"no first-seen known: the event at {when}")

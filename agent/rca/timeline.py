@@ -5,7 +5,8 @@ did not bring the fault on its own: something shipped later did (the window), or
 wrong all along and new data reached it (a latent bug). So, when a commit of the window
 touches the failing path, every commit that ran clean before it ranks below the window's
 commits, whatever its static score; when none does, the ranking stays on the code evidence
-and the root cause says the bug looks latent.
+and the root cause says the bug looks latent. A commit shipped after the first sighting
+cannot be where the fault came from: it always ranks below the others.
 """
 
 from __future__ import annotations
@@ -112,9 +113,12 @@ class Timeline:
                 entry.kinds.add(kinds[timing.phase])
                 entry.evidence.append(timing.text)
         touches = any(s.strong and self.timing(s.sha).phase == "window" for s in ranked)
-        if touches:  # a stable sort: the score order holds within each side
-            return sorted(ranked, key=lambda s: self.timing(s.sha).phase in (
-                "clean", "after")), False
-        latent = self.window.good is not None and (
+
+        def tier(entry: Scored) -> int:
+            phase = self.timing(entry.sha).phase
+            return 2 if phase == "after" else 1 if phase == "clean" and touches else 0
+
+        ranked = sorted(ranked, key=tier)  # stable: the score order holds within a tier
+        latent = not touches and self.window.good is not None and (
             not ranked or self.timing(ranked[0].sha).phase == "clean")
         return ranked, latent

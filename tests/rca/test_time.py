@@ -181,3 +181,40 @@ def test_a_ci_window_runs_from_the_last_deploy_to_the_commit_ci_ran(history: His
     window = ci_window(history.repo, history.head, history.deploys())
     assert window.commits == pushed and window.bad and window.bad.name == "deploy-3"
     assert deployed not in window.commits
+
+
+BOOK = '''class AccountBook:
+    def __init__(self):
+        self.accounts = {}
+
+    def get(self, key):
+        return self.accounts[key]
+'''
+TRANSFERS = '''def execute(book, src_id, dst_id, amount):
+    src = book.get(src_id)
+    dst = book.get(dst_id)
+    log = f"{src_id} -> {dst_id}"
+    return (src.currency, dst.currency, amount, log)
+'''
+
+
+def test_a_changed_return_off_the_stack_is_a_producer(history: History) -> None:
+    history.commit("Ledger", {"led/__init__.py": "", "led/accounts.py": BOOK,
+                              "led/transfers.py": TRANSFERS})
+    history.deploy()
+    history.clock += timedelta(days=10)
+    old = history.edit("Transfers: log line", "led/transfers.py", 'f"{src_id} -> {dst_id}"',
+                       'f"{src_id} => {dst_id}"')
+    history.deploy()
+    history.clock += timedelta(days=10)
+    culprit = history.edit("Accounts: None when absent", "led/accounts.py",
+                           "return self.accounts[key]", "return self.accounts.get(key)")
+    history.deploy()
+    alert = _first_seen(history.alert(
+        "AttributeError", "'NoneType' object has no attribute 'currency'", [
+            history.frame("led/transfers.py", "execute", "return (src.currency")]), 30, history)
+    rc = analyse(alert, history.repo, history.deploys(), OPTIONS)
+    assert rc.suspects[0].sha == culprit and "changed-callee" in rc.suspects[0].kinds
+    assert any("changed what `AccountBook.get` (led/accounts.py) returns" in line
+               for line in rc.suspects[0].evidence)
+    assert rc.suspects[0].sha != old
