@@ -44,14 +44,17 @@ class Sighting:
 def first_sighting(alert: Alert, counted: datetime | None = None) -> Sighting:
     """The earliest of what is known: the monitor's first-seen, the start of the first deploy
     period with events (`counted`), the event time."""
-    known = [(alert.occurred_at, "the event time")]
+    known = []
     if alert.first_seen is not None:
         known.append((alert.first_seen, FIRST_SEEN_FROM.get(alert.source, "the monitor's "
                                                                            "first-seen")))
     if counted is not None:
         known.append((counted, "the start of the first deploy with events"))
+    if not known:
+        return Sighting(alert.occurred_at, "the event time", False)
     when, source = min(known, key=lambda pair: pair[0])
-    return Sighting(when, source, source != "the event time")
+    # An event stamped a little before the recorded first-seen (clock skew) still counts.
+    return Sighting(min(when, alert.occurred_at), source, True)
 
 
 def span(delta: timedelta) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from agent.rca.analyse import Options, analyse
+from agent.rca.timeline import first_sighting
 from evals.recorded_api import complete_payload
 from tests.rca.history import History
 from tests.standins.sentry_api import SentryAPIStandIn, sentry_api_standin
@@ -136,3 +137,16 @@ def test_a_pagerduty_incident_was_first_seen_when_it_was_created() -> None:
     alert = parse_alert("pagerduty", payload)
     assert alert.first_seen == datetime(2026, 11, 9, 8, 30, tzinfo=UTC)
     assert alert.occurred_at == datetime(2026, 11, 9, 9, 45, tzinfo=UTC)
+
+
+def test_the_monitors_first_seen_is_known_even_a_little_after_the_event() -> None:
+    event_time = datetime(2026, 8, 19, 17, 0, tzinfo=UTC)
+    alert = parse_alert("pagerduty", _pd()).model_copy(update={
+        "occurred_at": event_time, "first_seen": event_time + timedelta(seconds=2)})
+    sighting = first_sighting(alert)
+    assert (sighting.when, sighting.known) == (event_time, True)
+    assert sighting.source == "the PagerDuty incident's creation time"
+    bare = alert.model_copy(update={"first_seen": None})
+    assert first_sighting(bare).known is False
+    counted = first_sighting(bare, event_time - timedelta(hours=5))
+    assert counted.known and counted.when == event_time - timedelta(hours=5)
