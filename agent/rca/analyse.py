@@ -4,6 +4,9 @@
 2. Frames → files (locate), the faulty location, stale-context check.
 3. The suspect window from the deploy history, widened while nothing in it touches the stack.
 4. Evidence and scores per commit (scoring); the pull request and deploy of each suspect.
+   Time is evidence too (timeline): the first sighting (the monitor's first-seen, else the
+   event time) against the deploys puts commits that ran clean below the window's commits
+   when the window touches the failing path, and says "latent" when it does not.
 5. CI alerts: the suite at the failing commit is the reproduction; bisection over the window
    names the culprit and the culprit's change names the faulty function.
 """
