@@ -34,6 +34,21 @@ class Location(BaseModel):
     stale: bool = False  # the event's context line differs from this line at base_sha
 
 
+RenameKind = Literal["key", "attribute", "definition", "setting", "import", "module", "name"]
+
+
+class Rename(BaseModel):
+    """A name the culprit's diff renamed: `old` removed, near-identical `new` added in its
+    place (same hunk, same position in the line). Repair strategies complete the rename."""
+
+    old: str
+    new: str
+    path: str  # where the culprit renamed it (a producer or a definition)
+    kind: RenameKind = "name"
+    before: str = ""  # the removed line
+    after: str = ""  # the line that replaced it
+
+
 class Suspect(BaseModel):
     sha: str
     summary: str
@@ -47,6 +62,8 @@ class Suspect(BaseModel):
     pull_request: int | None = None  # the PR that brought it (merge or squash subject)
     pull_request_url: str = ""
     confirmed: bool | None = None  # a reproduction fails here and passes at the parent
+    renames: list[Rename] = Field(default_factory=list)  # of the names in the error
+    timing: str = ""  # the time evidence in words: when it shipped against the first sighting
 
 
 class RootCause(BaseModel):
@@ -69,6 +86,10 @@ class RootCause(BaseModel):
     # alert names no exception) the reproduction's.
     exception_type: str = ""
     exception_message: str = ""
+    first_seen: datetime | None = None  # the fault's first sighting, as RCA used it
+    first_seen_from: str = ""  # where that time comes from (monitor first-seen, event time)
+    first_seen_known: bool = False  # from the monitor or the event counts, not this event's time
+    latent: bool = False  # nothing shipped before the first sighting touches the failing path
 
 
 class RegressionTest(BaseModel):

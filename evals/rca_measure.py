@@ -4,8 +4,9 @@ in history" said plainly for culprit-less cases, and localisation (file and func
     .venv/bin/python -m evals.rca_measure [--cases DIR] [--only ID ...] [--no-run] [-v]
 
 Each case's repository is built (build.sh or repo.bundle), its alert parsed with
-`tools.monitors.parse_alert` (PagerDuty alerts get the recorded `GET /incidents/<id>/alerts`
-answer joined in, as the monitor would fetch it), and only `agent.rca.analyse` runs, with the
+`tools.monitors.parse_alert` after `evals.recorded_api.complete_payload` joined in the
+recorded answers (PagerDuty `GET /incidents/<id>/alerts`, Sentry `GET /issues/<id>/`), as the
+dispatcher would fetch them, and only `agent.rca.analyse` runs, with the
 subprocess sandbox for CI alerts (and none of the other stages).
 """
 
@@ -31,6 +32,7 @@ from evals.cases_io import (
     load_case,
     select,
 )
+from evals.recorded_api import complete_payload
 from evals.scorers import same_commit
 from tools import vcs
 from tools.monitors import parse_alert
@@ -38,13 +40,9 @@ from tools.sandbox import SubprocessSandbox
 
 
 def _payload(case: CaseSpec) -> Any:
-    payload = case.alert_payload()
-    if case.source == "pagerduty" and case.api_dir is not None:
-        incident = payload["event"]["data"]["id"]
-        recorded = case.api_dir / "pagerduty" / "incidents" / incident / "alerts.json"
-        if recorded.is_file():
-            payload = {**payload, "alerts": json.loads(recorded.read_text())["alerts"]}
-    return payload
+    """The payload completed from the case's recorded API answers through the real clients,
+    as the harness does (PagerDuty alert details, the Sentry issue's firstSeen)."""
+    return complete_payload(case.source, case.alert_payload(), case.api_dir)
 
 
 def measure(case: CaseSpec, work: Path, run_code: bool) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 
 The eval reads alert details the way production does, through the real API client, only
 against this server instead of the monitor: `GET <base>/pagerduty/incidents/P1/alerts`
-answers `api/pagerduty/incidents/P1/alerts.json`. Query strings are ignored (a recording
-holds one page); anything not recorded is a 404.
+answers `api/pagerduty/incidents/P1/alerts.json`, `GET <base>/sentry/api/0/issues/42/`
+answers `api/sentry/issues/42.json`. Query strings are ignored (a recording holds one page);
+anything not recorded is a 404.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from tools.monitors.pagerduty import PagerDutyClient
+from tools.monitors.sentry import SentryAPIError, SentryClient
 
 RECORDING_TOKEN = "recorded"  # the server checks nothing; the client insists on a token
 
@@ -24,6 +26,8 @@ RECORDING_TOKEN = "recorded"  # the server checks nothing; the client insists on
 def recorded_file(api_dir: Path, url_path: str) -> Path | None:
     """The recording for `url_path`, or None (also for paths that climb out of api/)."""
     relative = unquote(urlsplit(url_path).path).strip("/")
+    if relative.startswith("sentry/api/0/"):  # the API's version prefix is not recorded
+        relative = "sentry/" + relative.removeprefix("sentry/api/0/")
     if not relative:
         return None
     root = api_dir.resolve()
@@ -73,8 +77,20 @@ def _pagerduty(payload: Any, base_url: str) -> Any:
         client.close()
 
 
+def _sentry(payload: Any, base_url: str) -> Any:
+    # The event's issue (`GET /api/0/issues/<id>/`), for its firstSeen: optional, so a case
+    # without `api/sentry/issues/<id>.json` keeps its payload as it is.
+    client = SentryClient(f"{base_url}/sentry", RECORDING_TOKEN)
+    try:
+        return client.with_issue(payload)
+    except SentryAPIError:
+        return payload
+    finally:
+        client.close()
+
+
 # source → how its webhook body is completed from the API before the incident starts.
-ENRICHERS: dict[str, Callable[[Any, str], Any]] = {"pagerduty": _pagerduty}
+ENRICHERS: dict[str, Callable[[Any, str], Any]] = {"pagerduty": _pagerduty, "sentry": _sentry}
 
 
 def complete_payload(source: str, payload: Any, api_dir: Path | None) -> Any:

@@ -51,6 +51,9 @@ class Alert(BaseModel):
     frames: list[Frame] = Field(default_factory=list)  # oldest first, crash last
     fingerprint: str
     occurred_at: datetime = Field(default_factory=utcnow)
+    # The fault's first sighting as the monitor knows it (a Sentry issue's firstSeen, a
+    # PagerDuty incident's created_at); None when only this event's time is known.
+    first_seen: datetime | None = None
     links: dict[str, str] = Field(default_factory=dict)
     raw: dict[str, Any] = Field(default_factory=dict)  # the payload as received, for the audit
 

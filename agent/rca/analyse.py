@@ -4,6 +4,9 @@
 2. Frames → files (locate), the faulty location, stale-context check.
 3. The suspect window from the deploy history, widened while nothing in it touches the stack.
 4. Evidence and scores per commit (scoring); the pull request and deploy of each suspect.
+   Time is evidence too (timeline): the first sighting (the monitor's first-seen, else the
+   event time) against the deploys puts commits that ran clean below the window's commits
+   when the window touches the failing path, and says "latent" when it does not.
 5. CI alerts: the suite at the failing commit is the reproduction; bisection over the window
    names the culprit and the culprit's change names the faulty function.
 """
@@ -23,7 +26,8 @@ from agent.rca.diffs import commit_change, pull_request_of
 from agent.rca.explain import explain, link
 from agent.rca.locate import context_matches, map_frames
 from agent.rca.scoring import STRONG, Scored, named_values, rank, stack_entries
-from agent.rca.window import Window, deploy_window, deploys_on_line, widen
+from agent.rca.timeline import Timeline, first_sighting
+from agent.rca.window import Window, ci_window, deploy_window, deploys_on_line, widen
 from agent.state import Location, RootCause, Suspect
 from tools import vcs
 from tools.code_index import CommitIndex, calls_in, commit_index
@@ -53,23 +57,9 @@ class Options:
     prefixes: list[str] = field(default_factory=list)  # deploy-path prefixes of frames
     web_url: str = ""  # the forge's web address of the repository, for links
     runner: Runner | None = None  # None: no code is run (CI alerts then cannot be analysed)
-    first_seen: datetime | None = None  # when the fault was first seen, if known elsewhere
-
-
-def _first_seen(alert: Alert) -> datetime:
-    """When the fault was first seen: the issue's firstSeen when the payload carries it."""
-    seen = alert.occurred_at
-    data = alert.raw.get("data") if isinstance(alert.raw, dict) else None
-    issue = data.get("issue") if isinstance(data, dict) else None
-    value = issue.get("firstSeen") if isinstance(issue, dict) else None
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            if parsed.tzinfo is not None:
-                seen = min(seen, parsed)
-        except ValueError:
-            pass
-    return seen
+    # When the fault was first seen if known elsewhere (the start of the first deploy period
+    # with events); the alert's own first_seen and event time are used too, the earliest wins.
+    first_seen: datetime | None = None
 
 
 def _is_test(path: str) -> bool:
@@ -129,13 +119,14 @@ def _called_function(index: CommitIndex, sha: str, test_frame: Frame | None,
 
 
 def _suspects(repo: git.Repo, ranked: list[Scored], base_sha: str, deploys: list[Deploy],
-              web: str) -> list[Suspect]:
+              web: str, timeline: Timeline | None) -> list[Suspect]:
     out = []
     for entry in ranked[:MAX_SUSPECTS]:
         info = vcs.commit_summary(repo, entry.sha)
         shipped = vcs.deploy_containing(repo, deploys, entry.sha)
         evidence = list(entry.evidence)
-        if shipped:
+        timing = timeline.timing(entry.sha).text if timeline else ""
+        if shipped and not timing:
             evidence.append(f"shipped in {shipped.name} at "
                             f"{shipped.deployed_at.strftime('%Y-%m-%d %H:%M UTC')}")
         pr = pull_request_of(repo, entry.sha, base_sha)
@@ -144,7 +135,8 @@ def _suspects(repo: git.Repo, ranked: list[Scored], base_sha: str, deploys: list
         out.append(link(Suspect(
             sha=entry.sha, summary=info["summary"], author=info["author"], date=info["date"],
             score=round(entry.score, 3), evidence=evidence, kinds=sorted(entry.kinds),
-            deploy=shipped.name if shipped else None, pull_request=pr), web))
+            deploy=shipped.name if shipped else None, pull_request=pr,
+            renames=entry.renames, timing=timing), web))
     return out
 
 
@@ -164,16 +156,20 @@ def _rank_widening(repo: git.Repo, index: CommitIndex, base_sha: str, window: Wi
     return best
 
 
-def _confidence(ranked: list[Scored], stale: bool, no_culprit: bool) -> float:
+def _confidence(ranked: list[Scored], stale: bool, no_culprit: bool,
+                latent: bool = False) -> float:
     if not ranked or no_culprit:
         return 0.2 if no_culprit else 0.0
     top = ranked[0]
     value = 0.5 if top.strong else 0.3
     value += 0.1 * min(len(top.kinds & STRONG), 2)
-    if len(ranked) == 1 or top.score >= 1.5 * ranked[1].score:
-        value += 0.15
+    if len(ranked) == 1 or top.score >= 1.5 * ranked[1].score or (
+            "in-window" in top.kinds and "in-window" not in ranked[1].kinds):
+        value += 0.15  # well ahead on the code, or the only one shipped before the fault
     if stale:
         value -= 0.3
+    if latent:  # the blamed change ran without this error before: it is not the whole story
+        value -= 0.1
     return round(max(0.05, min(value, 0.9)), 2)
 
 
@@ -230,11 +226,16 @@ def analyse(alert: Alert, repo: git.Repo, deploys: list[Deploy],
                             f"{(frame.context_line or '').strip()!r}")
 
     line_deploys = deploys_on_line(repo, deploys, base_sha, alert.environment)
-    seen = min(_first_seen(alert), options.first_seen or alert.occurred_at)
-    first_window = deploy_window(repo, base_sha, line_deploys, seen)
+    sighting = first_sighting(alert, options.first_seen)
+    first_window = (ci_window(repo, base_sha, line_deploys) if failure is not None
+                    else deploy_window(repo, base_sha, line_deploys, sighting.when))
     values = named_values(exception_type, message)
     window, ranked = _rank_widening(repo, index, base_sha, first_window, line_deploys,
                                     code_frames, values)
+    timeline, latent = None, False
+    if failure is None:  # a CI failure is not a production sighting: bisection decides
+        timeline = Timeline(repo, line_deploys, first_window, sighting)
+        ranked, latent = timeline.order(ranked)
     confirmation, confirmed = "", None
     if failure is not None and options.runner is not None:
         runner = options.runner
@@ -262,13 +263,18 @@ def analyse(alert: Alert, repo: git.Repo, deploys: list[Deploy],
             location = _location(index, base_sha, spot[0], spot[1])
     rc = RootCause(
         base_sha=base_sha, location=location, frames=frames,
-        suspects=_suspects(repo, ranked, base_sha, line_deploys, options.web_url),
+        suspects=_suspects(repo, ranked, base_sha, line_deploys, options.web_url, timeline),
         running_deploy=window.bad or (line_deploys[-1] if line_deploys else None),
-        confidence=0.95 if confirmed else _confidence(ranked, bool(warnings), no_culprit),
+        confidence=0.95 if confirmed else _confidence(ranked, bool(warnings), no_culprit,
+                                                      latent and sighting.known),
         warnings=warnings, no_culprit_in_history=no_culprit, window=window.commits,
         window_start=window.start_sha, window_text=window.describe(),
         reproduction=failure.nodeids if failure else [], confirmed=confirmed,
-        confirmation=confirmation, exception_type=exception_type, exception_message=message)
+        confirmation=confirmation, latent=latent,
+        first_seen=sighting.when if timeline else None,
+        first_seen_from=sighting.source if timeline else "",
+        first_seen_known=bool(timeline) and sighting.known,
+        exception_type=exception_type, exception_message=message)
     rc.explanation = explain(rc, exception_type, failure.nodeids if failure else None)
     return rc
 

@@ -21,6 +21,7 @@ class FileChange:
     old_lines: set[int] = field(default_factory=set)  # pre-image lines removed or changed
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    hunks: list[tuple[list[str], list[str]]] = field(default_factory=list)  # (removed, added)
 
 
 @dataclass
@@ -53,13 +54,19 @@ def _parse(diff: str) -> dict[str, FileChange]:
             continue
         if current is None:
             continue
-        if line.startswith("--- "):
+        if line.startswith("rename from "):
+            current.old_path = line[len("rename from "):]
+        elif line.startswith("rename to "):  # a pure rename has no ---/+++ lines
+            current.path = line[len("rename to "):]
+            files[current.path] = current
+        elif line.startswith("--- "):
             current.old_path = "" if line[4:] == "/dev/null" else line[6:]
         elif line.startswith("+++ "):
             current.path = "" if line[4:] == "/dev/null" else line[6:]
             files[current.path or current.old_path] = current
         elif match := _HUNK.match(line):
             old_no, new_no = int(match.group(1)), int(match.group(3))
+            current.hunks.append(([], []))
             if match.group(4) == "0":
                 current.new_lines.add(max(new_no, 1))  # a pure deletion sits at this line
             if match.group(2) == "0":
@@ -67,10 +74,14 @@ def _parse(diff: str) -> dict[str, FileChange]:
         elif line.startswith("+"):
             current.new_lines.add(new_no)
             current.added.append(line[1:])
+            if current.hunks:
+                current.hunks[-1][1].append(line[1:])
             new_no += 1
         elif line.startswith("-"):
             current.old_lines.add(old_no)
             current.removed.append(line[1:])
+            if current.hunks:
+                current.hunks[-1][0].append(line[1:])
             old_no += 1
     return files
 

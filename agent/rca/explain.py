@@ -8,11 +8,13 @@ from agent.state import RootCause, Suspect
 
 _WHAT = {
     "bisect": "is where the failing test starts to fail",
+    "renames-name-in-error": "renamed the name in the error",
     "crash-line": "changed the crashing line",
     "crash-function": "changed the function that raised",
     "stack-data": "changed module-level data the stack reads",
     "stack-line": "changed a call on the way to the crash",
     "stack-function": "changed a function on the stack",
+    "changed-callee": "changed what a function feeding the crashing line returns",
     "named-value": "changed code naming the value in the error",
     "named-word": "mentioned the value in the error",
 }
@@ -73,6 +75,54 @@ def explain(rc: RootCause, exception_type: str, failing: list[str] | None = None
                      + (f": it {_join(reasons)}." if reasons else "."))
     else:
         words.append("No commit could be tied to it.")
+    words += _time_words(rc)
     if rc.confirmation:
         words.append(rc.confirmation[0].upper() + rc.confirmation[1:] + ".")
     return " ".join(words)
+
+
+def _decisive(suspect: Suspect) -> str:
+    """The code evidence that counts most for `suspect`, as a clause."""
+    if suspect.renames:
+        first = suspect.renames[0]
+        return f"its diff renames '{first.old}' to '{first.new}' ({first.kind}, {first.path})"
+    reasons = [_WHAT[k] for k in _WHAT if k in suspect.kinds and k != "named-word"]
+    return f"it {reasons[0]}" if reasons else ""
+
+
+def _time_words(rc: RootCause) -> list[str]:
+    """Which evidence decided the ranking, when time did; the latent-bug case said plainly."""
+    if rc.first_seen is None:
+        return []
+    when = rc.first_seen.strftime("%Y-%m-%d %H:%M UTC")
+    running = f"`{rc.running_deploy.name}`" if rc.running_deploy else "the running deploy"
+    top = rc.suspects[0] if rc.suspects else None
+    if rc.latent:
+        if rc.first_seen_known:
+            words = [f"Latent bug: the fault was first seen {when} ({rc.first_seen_from}), "
+                     f"under {running}, and nothing shipped in the deploy window before it "
+                     "touches the failing path: code that was already there met new data or "
+                     "configuration."]
+        else:
+            words = [f"Possibly latent: no first-seen is known, so this event ({when}) stands "
+                     f"for the first sighting, and nothing shipped in {running}, the deploy "
+                     "running then, touches the failing path: either the fault began before "
+                     "this event or code that was already there met new data or "
+                     "configuration."]
+        if top is not None and not rc.no_culprit_in_history and top.timing:
+            words.append(f"`{top.sha[:10]}` ranks first on its code evidence; it {top.timing}.")
+        return words
+    if top is None or "in-window" not in top.kinds or rc.no_culprit_in_history:
+        return []
+    seen = (f"first seen {when}, {rc.first_seen_from}" if rc.first_seen_known
+            else f"no first-seen known: the event at {when}")
+    parts = [f"Ranked first: {top.timing} ({seen})"]
+    if decisive := _decisive(top):
+        parts.append(decisive)
+    clean = next((s for s in rc.suspects[1:] if "ran-clean" in s.kinds), None)
+    if clean is not None:
+        demoted = ", so it ranks below the window's commits despite a higher score" \
+            if clean.score > top.score else ""
+        parts.append(f"{clean.deploy or 'an earlier deploy'}'s commit `{clean.sha[:10]}` "
+                     f"{clean.timing}{demoted}")
+    return ["; ".join(parts) + "."]

@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 
 import git
 
+from agent.rca.callees import changed_returns, result_callees
 from agent.rca.diffs import CommitChange, commit_change
+from agent.rca.renames import find_renames
+from agent.state import Rename
 from tools import vcs
 from tools.code_index import CommitIndex
 from tools.ports import Frame
@@ -23,11 +26,14 @@ CRASH_FUNCTION = 2.0  # changed the function that raised
 STACK_FUNCTION = 1.0  # changed another function on the stack (divided by its depth)
 STACK_LINE = 2.0  # last changed the calling line of a frame above (divided by its depth)
 NAMED_VALUE = 2.0  # changed code naming the key / attribute / setting in the message
+RENAMES = 3.0  # renamed the key / attribute / setting / name in the message (old → new)
+CHANGED_CALLEE = 2.0  # changed what a function returns whose result the crashing line reads
 NAMED_WORD = 1.0  # mentions it only as a bare word in added lines
 TOUCHED = 0.6  # changed the raising function, but nothing the crashing line depends on
 STACK_DATA = 1.5  # changed module-level data a function on the stack reads
 ROOT = 0.5  # the first commit: introduced the code, explains nothing by itself
-STRONG = {"crash-line", "crash-function", "named-value", "stack-data", "stack-line"}
+STRONG = {"crash-line", "crash-function", "named-value", "stack-data", "stack-line",
+          "renames-name-in-error", "changed-callee"}
 
 # Words a message names that say nothing about which code produced it.
 _GENERIC = {
@@ -62,6 +68,7 @@ class Scored:
     evidence: list[str] = field(default_factory=list)
     kinds: set[str] = field(default_factory=set)
     in_window: bool = True
+    renames: list[Rename] = field(default_factory=list)
 
     def add(self, kind: str, weight: float, line: str) -> None:
         self.score += weight
@@ -219,7 +226,8 @@ def _is_code(path: str) -> bool:
 
 
 def score_commit(repo: git.Repo, index: CommitIndex, sha: str, stack: list[StackEntry],
-                 values: list[str], blames: list[str | None]) -> Scored:
+                 values: list[str], blames: list[str | None],
+                 callees: dict[str, str] | None = None) -> Scored:
     """The evidence against `sha`; `blames[d]` is the commit that last changed the line of
     the stack entry at depth d (0 = the crashing line), as of the base commit."""
     change = commit_change(repo, sha)
@@ -265,6 +273,10 @@ def score_commit(repo: git.Repo, index: CommitIndex, sha: str, stack: list[Stack
             scored.add("touched-function", TOUCHED / (entry.depth + 1),
                        f"changed `{entry.function}` on the stack, but not on the way to "
                        "the crash")
+    for qualname, path, line in changed_returns(index, change, callees or {}):
+        scored.add("changed-callee", CHANGED_CALLEE,
+                   f"changed what `{qualname}` ({path}) returns or raises; the crashing "
+                   f"function reads its result: `{line}`")
     for path in {e.path for e in stack}:
         changed = _globals_changed(index, change, path)
         readers = [e.function for e in stack if e.path == path and e.function and any(
@@ -273,7 +285,17 @@ def score_commit(repo: git.Repo, index: CommitIndex, sha: str, stack: list[Stack
             scored.add("stack-data", STACK_DATA,
                        f"changed module-level {', '.join(sorted(changed))} in {path}, read by "
                        f"`{readers[0]}` on the stack")
+    renames = find_renames(change, values)
     for value in values:
+        renamed = [r for r in renames if r.old == value]
+        if renamed:
+            scored.renames += renamed
+            news = sorted({r.new for r in renamed})
+            scored.add("renames-name-in-error", RENAMES,
+                       f"renamed: '{value}' → {', '.join(repr(n) for n in news)} "
+                       f"({renamed[0].kind}, named in the exception) in "
+                       f"{', '.join(sorted({r.path for r in renamed})[:3])}")
+            continue
         removed_q, removed_w = _mentions(
             [ln for f in change.files.values() for ln in f.removed], value)
         added_q, added_w = _mentions([ln for f in change.files.values() for ln in f.added], value)
@@ -307,6 +329,21 @@ def stack_entries(index: CommitIndex, base_sha: str, frames: list[Frame]) -> lis
     return entries
 
 
+def _callees(index: CommitIndex, base_sha: str, stack: list[StackEntry]) -> dict[str, str]:
+    """Functions off the stack whose results the crashing line reads (see callees.py)."""
+    crash = stack[0] if stack else None
+    symbol = index.find_function(base_sha, crash.path, crash.function) \
+        if crash and crash.function else None
+    if crash is None or symbol is None:
+        return {}
+    source = index.source(base_sha, crash.path) or ""
+    lines = source.splitlines()
+    text = lines[crash.line - 1] if 0 < crash.line <= len(lines) else ""
+    on_stack = {e.function.rsplit(".", 1)[-1] for e in stack}
+    return {name: line for name, line in result_callees(
+        source, symbol.start_line, crash.line, text).items() if name not in on_stack}
+
+
 def rank(repo: git.Repo, index: CommitIndex, base_sha: str, window: list[str],
          stack: list[StackEntry], values: list[str]) -> list[Scored]:
     """Score every commit of `window` (oldest first) plus the commits that last changed the
@@ -317,9 +354,10 @@ def rank(repo: git.Repo, index: CommitIndex, base_sha: str, window: list[str],
         if blame and blame not in shas:
             shas.insert(0, blame)
     order = {sha: position for position, sha in enumerate(shas)}
+    callees = _callees(index, base_sha, stack)
     scored = []
     for sha in shas:
-        entry = score_commit(repo, index, sha, stack, values, blames)
+        entry = score_commit(repo, index, sha, stack, values, blames, callees)
         entry.in_window = sha in window
         if entry.kinds:
             if not entry.in_window:

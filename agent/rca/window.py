@@ -75,6 +75,18 @@ def deploy_window(repo: git.Repo, base_sha: str, deploys: list[Deploy],
     return Window(good, bad, bad.sha, _commits(repo, good.sha if good else None, bad.sha))
 
 
+def ci_window(repo: git.Repo, base_sha: str, deploys: list[Deploy]) -> Window:
+    """For a failing check: from the newest deploy before `base_sha` (the commit CI ran) to
+    it. Commits pushed after the last deploy never ran in production, but they are exactly
+    what CI tests; when the last deploy is `base_sha` itself, the deploy before it."""
+    before = [d for d in deploys if d.sha != base_sha]
+    if len(before) == len(deploys) and before:
+        good = before[-1]
+        return Window(good, None, base_sha, _commits(repo, good.sha, base_sha))
+    return deploy_window(repo, base_sha, deploys, deploys[-1].deployed_at) if deploys else \
+        Window(None, None, base_sha, _commits(repo, None, base_sha))
+
+
 def widen(repo: git.Repo, window: Window, deploys: list[Deploy]) -> Window | None:
     """One deploy further back (or the whole history); None when it already is everything."""
     if window.good is None:

@@ -52,7 +52,9 @@ def test_a_rename_in_another_file_is_found_by_the_attribute_in_the_message(
         history.frame("inv/stock.py", "stock_value", "item.qty * item.price")])
     rc = analyse(alert, history.repo, history.deploys(), OPTIONS)
     assert rc.suspects[0].sha == culprit and not rc.no_culprit_in_history
-    assert "named-value" in rc.suspects[0].kinds
+    assert "renames-name-in-error" in rc.suspects[0].kinds
+    assert [(r.old, r.new, r.kind) for r in rc.suspects[0].renames] == [
+        ("qty", "quantity", "attribute")]
     assert rc.location and (rc.location.path, rc.location.function) == (
         "inv/stock.py", "stock_value")
     assert rc.running_deploy and rc.running_deploy.name == "deploy-2"
@@ -259,7 +261,7 @@ def test_a_new_guard_before_the_crash_is_not_blamed(history: History) -> None:
         history.frame("svc/split.py", "split", 'raise ValueError("shares')])
     rc = analyse(alert, history.repo, history.deploys(), OPTIONS)
     assert rc.no_culprit_in_history
-    assert rc.suspects[0].kinds == ["touched-function"]
+    assert set(rc.suspects[0].kinds) == {"touched-function", "in-window"}
 
 
 WEBHOOKS = '''def net_amount(obj):

@@ -43,14 +43,20 @@ def incident_event(payload: Any) -> IncidentEvent:
                          str(service.get("id") or ""), str(service.get("summary") or ""))
 
 
+def _parsed(value: Any) -> datetime | None:
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
 def _when(*values: Any) -> datetime:
     for value in values:
-        if isinstance(value, str):
-            try:
-                parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                continue
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        if (parsed := _parsed(value)) is not None:
+            return parsed
     return datetime.now(UTC)
 
 
@@ -96,6 +102,7 @@ def parse_alert(payload: Any) -> Alert:
         frames=frames,
         fingerprint=fingerprint(exc_type, frames, message),
         occurred_at=_when(event.get("occurred_at"), data.get("created_at")),
+        first_seen=_parsed(data.get("created_at")),  # the incident opened at the first alert
         links=links,
         raw=payload,
     )

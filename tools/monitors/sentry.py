@@ -124,6 +124,20 @@ def _timestamp(event: dict[str, Any]) -> datetime:
     return datetime.now(UTC)
 
 
+def first_seen(payload: Any) -> datetime | None:
+    """The issue's `firstSeen` when the payload carries the issue (an `issue` webhook, or a
+    body completed by `SentryClient.with_issue`): when the fault was first seen."""
+    issue = as_dict(as_dict(as_dict(payload).get("data")).get("issue"))
+    value = issue.get("firstSeen")
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
 def _field(raw: dict[str, Any], snake: str, camel: str) -> Any:
     """Events from SDKs and webhooks use snake_case; the REST API answers in camelCase."""
     return raw[snake] if snake in raw else raw.get(camel)
@@ -229,6 +243,7 @@ def parse_event(event: dict[str, Any], raw: dict[str, Any] | None = None) -> Ale
         frames=frames,
         fingerprint=fingerprint(exc_type, frames, message),
         occurred_at=_timestamp(event),
+        first_seen=first_seen(raw),
         links=links,
         raw=raw if raw is not None else event,
     )
@@ -244,6 +259,16 @@ def issue_id(payload: Any) -> str | None:
     issue = data.get("issue") if isinstance(data, dict) else None
     if isinstance(issue, dict) and issue.get("id") not in (None, ""):
         return str(issue["id"])
+    return None
+
+
+def event_issue_id(payload: Any) -> str | None:
+    """The issue an `event_alert` or `error` webhook's event belongs to (`issue_id`)."""
+    data = as_dict(as_dict(payload).get("data"))
+    for resource in ("event", "error"):
+        value = as_dict(data.get(resource)).get("issue_id")
+        if value not in (None, ""):
+            return str(value)
     return None
 
 
@@ -285,6 +310,24 @@ class SentryClient:
         if not isinstance(event, dict):
             raise SentryAPIError("the latest event is not a JSON object")
         return event
+
+    def issue(self, issue: str) -> dict[str, Any]:
+        """`GET /api/0/issues/{id}/`: the issue, with its `firstSeen`."""
+        if not issue.isdigit():
+            raise SentryAPIError(f"not a Sentry issue id: {issue[:40]!r}")
+        found = self._get(f"issues/{issue}/")
+        if not isinstance(found, dict):
+            raise SentryAPIError("the issue is not a JSON object")
+        return found
+
+    def with_issue(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """An `event_alert` or `error` webhook body with its issue joined in as `data.issue`
+        (so the alert knows when the fault was first seen); unchanged when it names none."""
+        found = event_issue_id(payload)
+        data = payload.get("data")
+        if found is None or not isinstance(data, dict) or isinstance(data.get("issue"), dict):
+            return payload
+        return {**payload, "data": {**data, "issue": self.issue(found)}}
 
     def issue_alert(self, payload: dict[str, Any]) -> dict[str, Any]:
         """An `issue` webhook body made whole: its latest event joined in as `data.event`."""
