@@ -33,6 +33,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from agent.environment import sandbox_of, test_command
 from agent.runtime import AlertfixRuntime
 from agent.settings import Settings
 from agent.state import IncidentState
@@ -121,10 +122,12 @@ def score(case: CaseSpec, state: IncidentState, status: str, settings: Settings,
     if state.pull_request is None:
         result.note = _no_pr_note(state, status)
         return result
+    # The judge runs in the repository's environment too, with its test command.
+    sandbox = sandbox_of(state.environment) if state.environment else SubprocessSandbox()
     judgement = scorers.judge_branch(
         state.repo.origin, state.pull_request.branch, case.judge_dir, case.judge.argv(),
-        case.judge.timeout_s, state.repo.test_command, settings.test_timeout_s,
-        scratch / "judged", SubprocessSandbox())
+        case.judge.timeout_s, test_command(state), settings.test_timeout_s,
+        scratch / "judged", sandbox)
     result.status = judgement.verdict
     result.note = judgement.detail
     return result
@@ -147,7 +150,8 @@ def run_case(folder: Path) -> CaseResult:
             settings = eval_settings(scratch / ".alertfix", case)
             runtime = AlertfixRuntime(settings)
             repo = runtime.register_local_repo(repo_dir, case.repo.default_branch,
-                                               case.repo.test_argv())
+                                               case.repo.test_argv(), python=case.repo.python,
+                                               setup=case.repo.setup_command())
             with recorded_api(case.api_dir):
                 alert_at = time.monotonic()
                 payload = complete_payload(case.source, payload, case.api_dir)

@@ -1,9 +1,12 @@
 """The warm worker: one interpreter with pytest and the repository's modules imported, that
 forks once per candidate and runs the asked tests in the child.
 
-It runs inside the sandbox (`python -c <this file's text> <channel dir>`), in the worktree,
-and needs only the standard library and pytest. Requests and answers are JSON lines over two
-FIFOs in the channel directory (the worktree is the one place both sides can write):
+It runs inside the sandbox (`python -c <this file's text> <channel dir> [<pytest option>...]`),
+in the worktree, on the repository environment's interpreter and pytest, and needs only the
+standard library and that pytest. The options are those of the repository's test command
+that decide what is collected (a service's `-c`, `--rootdir`, `-o testpaths=...`). Requests
+and answers are JSON lines over two FIFOs in the channel directory (the worktree is the one
+place both sides can write):
 
     request  {"id": 1, "files": {"shop/cart.py": "<new text>"}, "tests": [...], "timeout": 5}
     answer   {"id": 1, "exit_code": 0, "timed_out": false, "seconds": 0.04,
@@ -124,6 +127,9 @@ class _Collector:
             self._record(report.nodeid or "<collection>", "error", str(report.longrepr))
 
 
+OPTIONS: list[str] = []  # the repository's own pytest options, from argv
+
+
 def _child(root: str, request: dict[str, Any], out_fd: int) -> None:
     import pytest
 
@@ -136,7 +142,7 @@ def _child(root: str, request: dict[str, Any], out_fd: int) -> None:
         sys.modules.pop(name, None)
     sys.meta_path.insert(0, _MemoryFinder(patched))
     collector = _Collector()
-    args = ["-q", "--tb=line", "-p", "no:cacheprovider", "-p", "no:randomly",
+    args = ["-q", "--tb=line", "-p", "no:cacheprovider", "-p", "no:randomly", *OPTIONS,
             *request.get("tests", [])]
     try:
         code = int(pytest.main(args, plugins=[collector]))
@@ -202,7 +208,8 @@ def _preload(root: str) -> int:
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     try:
-        pytest.main(["-q", "--collect-only", "-p", "no:cacheprovider", "-p", "no:randomly"])
+        pytest.main(["-q", "--collect-only", "-p", "no:cacheprovider", "-p", "no:randomly",
+                     *OPTIONS])
     except BaseException:  # a broken suite still gets a worker; its children will say why
         pass
     finally:
@@ -233,4 +240,5 @@ def main(channel: str) -> None:
 
 
 if __name__ == "__main__":
+    OPTIONS[:] = sys.argv[2:]
     main(sys.argv[1])
