@@ -81,10 +81,10 @@ def runtime_closure(name: str) -> list[importlib.metadata.Distribution]:
         seen[key] = dist
         for text in dist.requires or []:
             req = Requirement(text)
-            env_extras = [""] + sorted(extras)
-            if req.marker is None or any(req.marker.evaluate({"extra": e}) for e in env_extras):
-                if first or extras:
-                    todo.append((req.name, frozenset(req.extras)))
+            wanted = req.marker is None or any(
+                req.marker.evaluate({"extra": e}) for e in ["", *sorted(extras)])
+            if wanted and (first or extras):
+                todo.append((req.name, frozenset(req.extras)))
     seen.pop("alertfix", None)
     return list(seen.values())
 
