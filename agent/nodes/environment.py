@@ -39,4 +39,6 @@ def environment(state: IncidentState, runtime: Runtime[Context]) -> dict[str, An
             env = prepare(ctx, state, workdir)
         except EnvBuildError as exc:
             return {"escalation": build_failure(exc), "_summary": f"build failed: {exc}"}
-    return {"environment": env, "_summary": describe(env)}
+    # The notes (an interpreter that is not installed, pytest that alertfix added, the
+    # service chosen) stay on `environment` for the PR, and are said in the timeline.
+    return {"environment": env, "_summary": "; ".join([describe(env), *env.notes])}
