@@ -108,9 +108,12 @@ def score(case: CaseSpec, state: IncidentState, status: str, settings: Settings,
     result = CaseResult(
         id=case.id, source=case.source, tags=case.tags, status="unfixed",
         rca_rank=scorers.rca_rank(case.expected.culprit, suspects),
-        candidates=len(state.validations), seconds=round(seconds, 2))
+        candidates=len(state.validations), seconds=round(seconds, 2),
+        has_culprit=bool(case.expected.culprit),
+        confidence=state.confidence.score if state.confidence else None)
     chosen = state.chosen
     if chosen is not None:
+        result.fix_class = chosen.fix_class
         result.strategy = chosen.strategy
         result.lines_changed = chosen.lines_changed
         before = ""
@@ -122,6 +125,7 @@ def score(case: CaseSpec, state: IncidentState, status: str, settings: Settings,
     if state.pull_request is None:
         result.note = _no_pr_note(state, status)
         return result
+    result.pull_request = "draft" if state.pull_request.draft else "ready"
     # The judge runs in the repository's environment too, with its test command.
     sandbox = sandbox_of(state.environment) if state.environment else SubprocessSandbox()
     judgement = scorers.judge_branch(

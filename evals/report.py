@@ -32,6 +32,11 @@ class CaseResult(BaseModel):
     seconds: float = 0.0
     tokens: int = 0
     error: str | None = None
+    # Extensions of the format's results file: what the patch is and what was opened.
+    fix_class: str | None = None  # "fix" | "mitigation" for the chosen patch
+    confidence: float | None = None
+    pull_request: Literal["none", "draft", "ready"] = "none"
+    has_culprit: bool = False  # expected.culprit names a commit in history
     # Why a case is not fixed (the judge's first failure, the escalation): report and JUnit
     # only, results.json keeps to the schema.
     note: str = Field("", exclude=True)
@@ -46,6 +51,9 @@ class Totals(BaseModel):
     rca_top1: int
     rca_top3: int
     median_seconds: float
+    with_culprit: int = 0  # cases whose culprit is in history: the RCA figures' denominator
+    pull_requests: int = 0  # opened, drafts included
+    plausible_share: float = 0.0  # plausible-but-wrong PRs / PRs opened
 
 
 class Results(BaseModel):
@@ -70,6 +78,11 @@ def totals(cases: list[CaseResult]) -> Totals:
         rca_top1=sum(c.rca_rank == 1 for c in cases),
         rca_top3=sum(c.rca_rank is not None and c.rca_rank <= 3 for c in cases),
         median_seconds=round(statistics.median(ran), 2) if ran else 0.0,
+        with_culprit=sum(c.has_culprit for c in cases),
+        pull_requests=sum(c.pull_request != "none" for c in cases),
+        plausible_share=round(sum(c.status == "plausible" and c.pull_request != "none"
+                                  for c in cases) / opened, 3)
+        if (opened := sum(c.pull_request != "none" for c in cases)) else 0.0,
     )
 
 
@@ -141,8 +154,10 @@ def _pct(part: int, whole: int) -> str:
 
 def summary_line(t: Totals) -> str:
     return (f"**{t.fixed}/{t.cases} fixed** ({_pct(t.fixed, t.cases)}) · {t.plausible} plausible"
-            f" · {t.unfixed} unfixed · {t.error} error · RCA top-1 {t.rca_top1}, top-3 "
-            f"{t.rca_top3} · median {t.median_seconds:.1f} s")
+            f" · {t.unfixed} unfixed · {t.error} error · {t.pull_requests} PRs opened, "
+            f"{t.plausible_share:.0%} of them plausible-but-wrong · RCA top-1 {t.rca_top1}, "
+            f"top-3 {t.rca_top3} of {t.with_culprit} with a culprit in history · median "
+            f"{t.median_seconds:.1f} s")
 
 
 def _group_table(title: str, cases: list[CaseResult],
@@ -182,6 +197,7 @@ def markdown(results: Results, diff: BaselineDiff | None = None,
         lines += _baseline_lines(diff)
     lines += _group_table("source", cases, lambda c: [c.source])
     lines += _group_table("tag", cases, lambda c: c.tags or ["(untagged)"])
+    lines += _group_table("fix class", cases, lambda c: [c.fix_class or "(no patch)"])
     lines += ["## Cases", "",
               "| case | source | status | RCA rank | localized | strategy | lines | candidates "
               "| seconds | note |",

@@ -59,6 +59,8 @@ sources: [sentry, pagerduty, ci]
 severities: [fatal, critical, error]
 max_open_prs: 3
 max_incidents_per_hour: 10
+min_confidence: 0.5            # below: no PR; the ticket gets the analysis and the patch
+high_confidence: 0.8           # below (and for every mitigation): the PR is a draft
 # How the tests run (each optional; detected from the repository when unset):
 # python: "3.11"               # the interpreter (a version or a path); never downloaded
 # setup: "pip install -e .[test]"   # run in the activated environment instead of the
@@ -100,6 +102,8 @@ class Policy(BaseModel):
     severities: tuple[str, ...] = ("fatal", "critical", "error")
     max_open_prs: int = Field(default=3, ge=0)
     max_incidents_per_hour: int = Field(default=10, ge=0)
+    min_confidence: float = Field(default=0.5, ge=0, le=1)
+    high_confidence: float = Field(default=0.8, ge=0, le=1)
     # How the repository's tests run (read by the environment stage, not a permission).
     python: str | None = None
     setup: str | None = None

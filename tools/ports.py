@@ -133,6 +133,7 @@ class PullRequestInfo(BaseModel):
     url: str = ""
     head_sha: str = ""
     merge_commit: str | None = None
+    draft: bool = False
 
 
 class Forge(Protocol):

@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tools.ports import TestRun
-from tools.sandbox import SandboxLimits, SubprocessSandbox
+from tools.sandbox import SandboxLimits, SubprocessSandbox, pytest_config_file
 
 # What decides a repository's dependencies; any change to these means a new environment.
 DEPENDENCY_GLOBS = (
@@ -306,27 +306,8 @@ class TestCommand:
     pytest_args: list[str] = field(default_factory=list)
 
 
-_PYTEST_CONFIGS = (  # file, how to tell it holds pytest's configuration
-    ("pytest.ini", lambda text: True),
-    (".pytest.ini", lambda text: True),
-    ("pyproject.toml", lambda text: re.search(r"^\[tool\.pytest(\.ini_options)?\]", text,
-                                              re.MULTILINE) is not None),
-    ("tox.ini", lambda text: re.search(r"^\[pytest\]", text, re.MULTILINE) is not None),
-    ("setup.cfg", lambda text: re.search(r"^\[tool:pytest\]", text, re.MULTILINE) is not None),
-)
 _TEST_NAME = re.compile(r"(^|/)(test[^/]*|[^/]*_test)\.py$")
 _SKIP_DIRS = _IGNORED_DIRS | {"build", "dist", "site-packages", "docs"}
-
-
-def pytest_config(directory: Path) -> str | None:
-    """The file in ``directory`` that configures pytest, in pytest's own order."""
-    for name, holds in _PYTEST_CONFIGS:
-        path = directory / name
-        if path.is_file():
-            with contextlib.suppress(OSError, UnicodeDecodeError):
-                if holds(path.read_text()):
-                    return name
-    return None
 
 
 def _test_files(directory: Path, limit: int = 400) -> list[Path]:
@@ -375,7 +356,7 @@ def detect_test_command(repo: Path, service: str = "",
             at = next(i for i, a in enumerate(argv) if a.endswith("pytest"))
             options = [a for a in argv[at + 1 :] if a != "-q"]
         return TestCommand(argv, kind, "configured", options)
-    config = pytest_config(base)
+    config = pytest_config_file(base)
     files = _test_files(base)
     if config is None and _unittest_only(files):
         dirs = sorted({p.relative_to(base).parts[0] for p in files if len(

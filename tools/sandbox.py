@@ -332,6 +332,29 @@ def _drain(stream: Any, buffer: _OutputBuffer) -> None:
             buffer.feed(chunk)
 
 
+_PYTEST_CONFIGS = (("pytest.ini", ""), (".pytest.ini", ""), ("pyproject.toml", "[tool.pytest"),
+                   ("tox.ini", "[pytest]"), ("setup.cfg", "[tool:pytest]"))
+
+
+def pytest_config_file(directory: Path) -> str | None:
+    """The file in ``directory`` that configures pytest, in pytest's own order, or None."""
+    for name, marker in _PYTEST_CONFIGS:
+        path = directory / name
+        with contextlib.suppress(OSError):
+            if path.is_file() and (not marker or marker in path.read_text(errors="replace")):
+                return name
+    return None
+
+
+def pytest_scope_args(workdir: Path) -> list[str]:
+    """Arguments that keep pytest inside the repository: its rootdir is the worktree, and when
+    the repository has no pytest configuration of its own, none is read from a directory
+    above it (a service checked out inside another project would get that project's
+    `testpaths`, `pythonpath` and node ids otherwise)."""
+    args = ["--rootdir", str(workdir)]
+    return args if pytest_config_file(workdir) else [*args, "-c", os.devnull]
+
+
 def _pytest_index(command: Sequence[str]) -> int | None:
     """Index of the token after which pytest's own arguments start, or None."""
     for i, token in enumerate(command):
@@ -579,7 +602,8 @@ class SubprocessSandbox:
                 # Ours is the only report (a later --junitxml would win); xunit1 keeps the file
                 # attribute, which makes node ids exact.
                 argv = argv[: at + 1] + _without_junit_args(argv[at + 1 :])
-                argv[at + 1 : at + 1] = [f"--junitxml={junit}", "-o", "junit_family=xunit1"]
+                argv[at + 1 : at + 1] = [f"--junitxml={junit}", "-o", "junit_family=xunit1",
+                                         *pytest_scope_args(workdir)]
             run_env = self._environment(scratch, env, workdir)
             use_ns = self._unshare is not None
             result, started = self._run_once(workdir, argv, timeout_s, run_env, scratch, use_ns)

@@ -43,6 +43,8 @@ def escalate(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
     tracker.comment(state.ticket.key, text(
         "escalation.md.j2", reason=reason, notes=state.repair_notes,
         candidates=len(state.candidates), validations=state.validations,
-        root_cause=state.root_cause))
+        root_cause=state.root_cause,
+        chosen=state.chosen if state.confidence is not None else None,
+        confidence=state.confidence))
     ticket = tracker.transition(state.ticket.key, TicketStatus.OPEN)
     return {"ticket": ticket, "outcome": "escalated", "_summary": reason[:120]}

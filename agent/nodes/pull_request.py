@@ -12,9 +12,11 @@ from langgraph.runtime import Runtime
 from agent.context import Context
 from agent.nodes.admit import repository_policy
 from agent.nodes.base import plain, stage, text, title
+from agent.repair.confidence import assess
 from agent.state import IncidentState
 from guardrails.files import FileChange
 from guardrails.gate import check_pull_request
+from guardrails.policy import Policy
 from guardrails.verdict import Verdict
 from tools import vcs
 from tools.ports import PullRequestDraft, TicketStatus
@@ -35,7 +37,7 @@ def first_party_modules(files: list[str]) -> set[str]:
 
 
 def gate(state: IncidentState, repo: git.Repo, files: dict[str, str], branch: str,
-         open_prs: int) -> Verdict:
+         open_prs: int, policy: Policy) -> Verdict:
     rc, alert = state.root_cause, state.alert
     assert rc and rc.location and alert
     changes = [FileChange(path, vcs.show_file(repo, rc.base_sha, path), text)
@@ -45,7 +47,7 @@ def gate(state: IncidentState, repo: git.Repo, files: dict[str, str], branch: st
         if frame.in_app and frame.repo_path and frame.function:
             scope.setdefault(frame.repo_path, []).append(frame.function)
     return check_pull_request(
-        changes, repository_policy(repo, rc.base_sha), scope, branch=branch,
+        changes, policy, scope, branch=branch,
         default_branch=state.repo.default_branch, open_prs=open_prs,
         exception_type=alert.exception_type, source=alert.source, severity="error",
         first_party=first_party_modules(vcs.list_files(repo, rc.base_sha)))
@@ -62,31 +64,45 @@ def pull_request(state: IncidentState, runtime: Runtime[Context]) -> dict[str, A
     if regression is not None:
         files[regression.path] = regression.source
     repo = ctx.clone()
+    policy = repository_policy(repo, rc.base_sha)
+    validation = next(v for v in state.validations if v.candidate_id == chosen.id)
+    confidence = assess(chosen, rc, regression, validation, policy)
+    if confidence.band == "below":
+        return {"confidence": confidence,
+                "escalation": f"confidence {confidence.score:.2f} is below this repository's "
+                              f"min_confidence {policy.min_confidence:.2f}, so no pull request "
+                              f"was opened; the best patch is below, to apply by hand",
+                "_summary": f"confidence {confidence.score:.2f}: no PR"}
     others = [pr for pr in ctx.forge.open_pull_requests() if pr.branch != branch]
-    verdict = gate(state, repo, files, branch, open_prs=len(others))
+    verdict = gate(state, repo, files, branch, open_prs=len(others), policy=policy)
     if not verdict.allowed:
         return {"escalation": "the guardrails refused the pull request: "
-                              + "; ".join(verdict.reasons),
+                              + "; ".join(verdict.reasons), "confidence": confidence,
                 "_summary": f"refused by guardrails ({len(verdict.reasons)} reason(s))"}
-    message = (f"Fix {alert.exception_type} in {rc.location.function} ({ticket.key})\n\n"
-               f"{chosen.description}.\n")
+    mitigation = chosen.fix_class == "mitigation"
+    headline = (f"Mitigation: stop {alert.exception_type} in {rc.location.function}"
+                if mitigation else f"Fix {alert.exception_type} in {rc.location.function}")
+    message = f"{headline} ({ticket.key})\n\n{chosen.description}.\n"
     if regression is not None:
         message += f"\nRegression test: {regression.nodeid}\n"
     vcs.commit_on_branch(repo, branch, rc.base_sha, files, plain(message))
     ctx.forge.push_branch(ctx.workspace, branch)
-    validation = next(v for v in state.validations if v.candidate_id == chosen.id)
     body = text(
         "pull_request.md.j2", ticket=ticket, alert=alert, rc=rc, candidate=chosen,
         regression=regression, validation=validation, tried=len(state.validations),
         validations=state.validations, candidates=state.candidates,
-        notes=state.repair_notes, incident_id=state.incident_id,
+        notes=state.repair_notes, incident_id=state.incident_id, confidence=confidence,
         root_cause_text=text("root_cause.md.j2", rc=rc))
     existed = ctx.forge.find_pull_request(branch)
     pr = ctx.forge.open_pull_request(PullRequestDraft(
         branch=branch, base=state.repo.default_branch,
-        title=title(f"Fix {alert.exception_type} in {rc.location.function} ({ticket.key})"),
-        body=body, labels=["alertfix"]))
+        title=title(f"{headline} ({ticket.key})"), body=body,
+        labels=["alertfix", "mitigation"] if mitigation else ["alertfix"],
+        draft=confidence.band != "high"))
     if existed is None or existed.status != "open":
-        ctx.tracker.comment(ticket.key, f"Pull request for review: {pr.url} (branch `{branch}`)")
+        kind = "Draft pull request" if pr.draft else "Pull request"
+        ctx.tracker.comment(ticket.key, f"{kind} for review: {pr.url} (branch `{branch}`; "
+                                        f"{chosen.fix_class}, confidence {confidence.score:.2f})")
     ctx.tracker.transition(ticket.key, TicketStatus.IN_REVIEW)
-    return {"pull_request": pr, "_summary": f"PR #{pr.number} on {branch}"}
+    return {"pull_request": pr, "confidence": confidence,
+            "_summary": f"{'draft ' if pr.draft else ''}PR #{pr.number} on {branch}"}

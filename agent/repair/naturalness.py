@@ -91,5 +91,7 @@ def preference(candidate: Candidate) -> int:
     return 3
 
 
-def ranking(candidate: Candidate) -> tuple[int, int, float]:
-    return change_size(candidate.diff), preference(candidate), -candidate.naturalness
+def ranking(candidate: Candidate) -> tuple[bool, int, int, float]:
+    """A fix before any mitigation; then the smallest, the most preferred, the most natural."""
+    return (candidate.fix_class == "mitigation", change_size(candidate.diff),
+            preference(candidate), -candidate.naturalness)

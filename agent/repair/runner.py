@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from agent.repair import worker
 from tools.ports import Sandbox, TestCaseResult, TestRun
+from tools.sandbox import pytest_scope_args
 
 STARTUP_S = 60.0  # importing pytest and the repository, in a sandbox, on a busy machine
 _WORKER_SOURCE = Path(worker.__file__).read_text()
@@ -116,7 +117,8 @@ class WarmWorker:
         os.mkfifo(self.channel / worker.CHANNEL_IN)
         os.mkfifo(self.channel / worker.CHANNEL_OUT)
         self._out_fd = os.open(self.channel / worker.CHANNEL_OUT, os.O_RDONLY | os.O_NONBLOCK)
-        command = [self.python, "-c", _WORKER_SOURCE, str(self.channel), *self.pytest_args]
+        command = [self.python, "-c", _WORKER_SOURCE, str(self.channel),
+                   *pytest_scope_args(self.workdir), *self.pytest_args]
         self._thread = threading.Thread(target=self._serve, args=(command,), daemon=True)
         self._thread.start()
         deadline = time.monotonic() + STARTUP_S

@@ -17,22 +17,26 @@ from dataclasses import dataclass, field
 
 from agent.repair import revert
 from agent.repair.base import Decline, Proposal, RepairInput
+from agent.repair.classify import label
 from agent.repair.mutations import MutationSearch
 from agent.repair.naturalness import naturalness, ranking, removed_by_culprit, trigrams
 from agent.repair.templates import (
     aware_naive,
     blank_string,
     bounds_check,
+    complete_rename,
     date_format,
     empty_collection,
     iterate_copy,
     json_default,
     key_fallback,
     key_get,
+    missed_call_site,
     nearest_name,
     none_guard,
     numeric_string,
     recursion_base,
+    restore_contract,
     type_conversion,
 )
 from agent.repair.validation import Confirm, Validator
@@ -40,8 +44,12 @@ from agent.state import Candidate, Validation
 
 Strategy = Callable[[RepairInput], Proposal]
 
-# In order of preference: the most specific fix first.
+# In order of preference: what follows the culprit's own change first, then the most
+# specific fix.
 TEMPLATES: tuple[tuple[str, Strategy], ...] = (
+    (complete_rename.STRATEGY, complete_rename.propose),
+    (restore_contract.STRATEGY, restore_contract.propose),
+    (missed_call_site.STRATEGY, missed_call_site.propose),
     (key_fallback.STRATEGY, key_fallback.propose),
     (key_get.STRATEGY, key_get.propose),
     (none_guard.STRATEGY, none_guard.propose),
@@ -89,7 +97,9 @@ def propose_candidates(inp: RepairInput, budget: int) -> tuple[list[Candidate], 
                 if depth == 0:
                     notes.append(str(result))
                 continue
-            for candidate in result:
+            kept, invented = label(result, restored)
+            notes += invented if depth == 0 else []
+            for candidate in kept:
                 candidate.naturalness = naturalness(candidate, corpus, restored)
                 found.append((depth * 100 + rank, candidate))
     inapplicable = [n.split(":", 2)[1] for n in notes if ": applies to " in n]
@@ -185,18 +195,25 @@ class Search:
         self.restored = removed_by_culprit(inp)
         first = [c for c in proposals if not c.full_revert]
         chosen, _ = self._tier("templates and partial revert", first)
-        if chosen is None and inp is not None:
-            chosen = self._mutate(inp)
-        if chosen is None:  # the last resort is tried even when the budget is spent
-            full = revert.propose_full(inp)
+        # A passing mitigation is kept only until a fix passes: the search goes on for one.
+        fallback = chosen if chosen is not None and chosen.fix_class == "mitigation" else None
+        if (chosen is None or fallback) and inp is not None:
+            chosen = self._mutate(inp) or fallback
+        if chosen is None or chosen.fix_class == "mitigation":
+            full = revert.propose_full(inp)  # tried even when the budget is spent
             if isinstance(full, Decline):
                 self.result.notes.append(str(full))
             else:
-                chosen, _ = self._tier("full revert", full, deadline=False)
+                chosen = self._tier("full revert", full, deadline=False)[0] or chosen
+        if chosen is not None and chosen.fix_class == "mitigation":
+            self.result.notes.append(f"no fix passed; the best candidate, {chosen.id}, is a "
+                                     f"mitigation: {chosen.masks}")
         self.result.chosen = chosen
         return self.result
 
     def _score(self, candidates: list[Candidate]) -> list[Candidate]:
+        candidates, invented = label(candidates, self.restored)
+        self.result.notes += invented[:3]
         for candidate in candidates:
             candidate.naturalness = naturalness(candidate, self.corpus, self.restored)
         return candidates

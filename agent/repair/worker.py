@@ -127,10 +127,7 @@ class _Collector:
             self._record(report.nodeid or "<collection>", "error", str(report.longrepr))
 
 
-OPTIONS: list[str] = []  # the repository's own pytest options, from argv
-
-
-def _child(root: str, request: dict[str, Any], out_fd: int) -> None:
+def _child(root: str, request: dict[str, Any], out_fd: int, scope: list[str]) -> None:
     import pytest
 
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -142,7 +139,7 @@ def _child(root: str, request: dict[str, Any], out_fd: int) -> None:
         sys.modules.pop(name, None)
     sys.meta_path.insert(0, _MemoryFinder(patched))
     collector = _Collector()
-    args = ["-q", "--tb=line", "-p", "no:cacheprovider", "-p", "no:randomly", *OPTIONS,
+    args = ["-q", "--tb=line", "-p", "no:cacheprovider", "-p", "no:randomly", *scope,
             *request.get("tests", [])]
     try:
         code = int(pytest.main(args, plugins=[collector]))
@@ -155,7 +152,7 @@ def _child(root: str, request: dict[str, Any], out_fd: int) -> None:
         data = data[os.write(out_fd, data):]
 
 
-def _run(root: str, request: dict[str, Any]) -> dict[str, Any]:
+def _run(root: str, request: dict[str, Any], scope: list[str]) -> dict[str, Any]:
     started = time.monotonic()
     timeout = float(request.get("timeout", 60))
     read_fd, write_fd = os.pipe()
@@ -163,7 +160,7 @@ def _run(root: str, request: dict[str, Any]) -> dict[str, Any]:
     if pid == 0:
         os.close(read_fd)
         try:
-            _child(root, request, write_fd)
+            _child(root, request, write_fd, scope)
         finally:
             os._exit(0)
     os.close(write_fd)
@@ -198,7 +195,7 @@ def _run(root: str, request: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
-def _preload(root: str) -> int:
+def _preload(root: str, scope: list[str]) -> int:
     """Import pytest, its plugins and the repository's modules and tests once, here, so each
     forked child starts with them in memory: a dry collection does all three."""
     import pytest
@@ -209,7 +206,7 @@ def _preload(root: str) -> int:
     os.dup2(devnull, 2)
     try:
         pytest.main(["-q", "--collect-only", "-p", "no:cacheprovider", "-p", "no:randomly",
-                     *OPTIONS])
+                     *scope])
     except BaseException:  # a broken suite still gets a worker; its children will say why
         pass
     finally:
@@ -219,11 +216,12 @@ def _preload(root: str) -> int:
     return len(_repo_modules(root))
 
 
-def main(channel: str) -> None:
+def main(channel: str, scope: list[str]) -> None:
+    """`scope`: the pytest arguments that keep it inside the repository (rootdir, config)."""
     root = os.path.realpath(os.getcwd())
     sys.path.insert(0, root)  # as `python -m pytest` does
     sys.dont_write_bytecode = True
-    preloaded = _preload(root)
+    preloaded = _preload(root, scope)
     gc.freeze()  # what is loaded now is never collected: cheap collections in every child
     answers = open(os.path.join(channel, CHANNEL_OUT), "w")  # noqa: SIM115
     requests = open(os.path.join(channel, CHANNEL_IN))  # noqa: SIM115
@@ -235,10 +233,9 @@ def main(channel: str) -> None:
         request = json.loads(line)
         if request.get("quit"):
             break
-        answers.write(json.dumps(_run(root, request)) + "\n")
+        answers.write(json.dumps(_run(root, request, scope)) + "\n")
         answers.flush()
 
 
 if __name__ == "__main__":
-    OPTIONS[:] = sys.argv[2:]
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2:])

@@ -4,7 +4,9 @@ the reproduction named, and a full revert labelled as the last resort it is."""
 from __future__ import annotations
 
 from agent.nodes.base import text
-from agent.state import Candidate, Location, RootCause, Validation
+from agent.repair.confidence import assess
+from agent.state import Candidate, Location, RegressionTest, RootCause, Suspect, Validation
+from guardrails.policy import Policy
 from tools.ports import Alert, Ticket, TicketStatus
 
 
@@ -15,12 +17,13 @@ def render(candidate: Candidate, validations: list[Validation], candidates: list
     rc = RootCause(base_sha="b" * 40, location=Location(
         path="shop/fees.py", function="fee", line=3, function_start=1, function_end=4))
     chosen = next(v for v in validations if v.candidate_id == candidate.id)
+    confidence = assess(candidate, rc, None, chosen, Policy())
     return text("pull_request.md.j2", ticket=Ticket(key="AF-7", title="t",
                                                     status=TicketStatus.OPEN, fingerprint="fp"),
                 alert=alert, rc=rc, candidate=candidate, regression=regression,
                 validation=chosen, tried=len(validations), validations=validations,
                 candidates=candidates, notes=["mutation: pairs skipped"], incident_id="inc-1",
-                root_cause_text="the culprit")
+                root_cause_text="the culprit", confidence=confidence)
 
 
 def candidate(number: int, **extra: object) -> Candidate:
@@ -64,3 +67,38 @@ def test_a_full_revert_is_labelled_and_long_searches_are_summarised() -> None:
     assert "**Last resort: this PR reverts the whole culprit commit.**" in body
     assert "2 files" in body
     assert "and 6 more candidates" in body and "at the reproduction check" in body
+
+
+def test_a_mitigation_says_what_it_hides_costs_and_leaves_to_a_human() -> None:
+    mitigation = candidate(5, strategy="template:none-guard", fix_class="mitigation",
+                           masks="a None value is skipped or replaced instead of raising")
+    validation = Validation(candidate_id=mitigation.id, regression_passed=True,
+                            suite_passed=True, detail="passed",
+                            reproduction=["tests/test_fees.py::t"])
+    body = render(mitigation, [validation], [mitigation])
+    assert "**Mitigation, not a fix.**" in body and "It hides: a None value is skipped" in body
+    assert "What it costs" in body and "What a human must decide" in body
+    assert "## Confidence:" in body and "a mitigation, not a fix" in body
+
+
+def _rc(confirmed: bool) -> RootCause:
+    return RootCause(base_sha="b" * 40, confirmed=confirmed, suspects=[Suspect(
+        sha="c" * 40, summary="rename user", author="a", date="d", score=3.0,
+        kinds=["renames-name-in-error"])])
+
+
+def test_confidence_bands_follow_kind_evidence_and_oracle() -> None:
+    passed = Validation(candidate_id="x", regression_passed=True, suite_passed=True)
+    regression = RegressionTest(path="tests/t.py", source="", nodeid="t", description="d",
+                                reproduces=True)
+    follows = candidate(1, strategy="template:complete-rename")
+    high = assess(follows, _rc(True), regression, passed, Policy())
+    assert high.band == "high" and any("confirmed" in r for r in high.reasons)
+    mitigation = candidate(2, strategy="template:none-guard", fix_class="mitigation",
+                           masks="hides None")
+    assert assess(mitigation, _rc(True), regression, passed, Policy()).band == "draft"
+    unproven = candidate(3, strategy="mutation:comparison")
+    weak = assess(unproven, RootCause(base_sha="b" * 40), None, passed, Policy())
+    assert weak.band == "below" and any("no test reproduces" in r for r in weak.reasons)
+    strict = Policy(min_confidence=0.95)
+    assert assess(follows, _rc(True), regression, passed, strict).band == "below"

@@ -42,16 +42,19 @@ CHECKS = {
 }
 
 
-def test_breaking_a_passing_test_rejects_and_the_fitting_default_wins() -> None:
+def test_a_default_that_would_invent_data_is_not_proposed() -> None:
+    # `coupon.get("min_total", 0)` passes these tests, but 0 is a made-up amount: the engine
+    # says so instead of proposing it, and what remains (None: no value) is a mitigation.
     inp = coupon_input()
     proposals, notes = propose_candidates(inp, 40)
     assert any("do not apply to KeyError" in n for n in notes)
+    assert any("invent data" in n and "0" in n for n in notes)
+    assert not any('get("min_total", 0)' in c.new_source for c in proposals)
+    assert all(c.fix_class == "mitigation" and c.masks for c in proposals
+               if c.strategy == "template:key-get")
     result, runner = search_with(inp, CHECKS, ["reproduction", "no_minimum_means_discount"],
                                  proposals)
-    assert result.chosen is not None
-    assert 'coupon.get("min_total", 0)' in result.chosen.new_source
-    by_id = {v.candidate_id: v for v in result.validations}
-    assert by_id[result.chosen.id].accepted
+    assert result.chosen is None or result.chosen.fix_class == "mitigation"
     rejected = [v for v in result.validations if not v.accepted]
     assert rejected and all(v.detail for v in rejected)  # every rejection says why
     assert runner.calls < 3 * len(result.validations) + 2  # quick checks, suite for few

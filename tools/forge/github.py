@@ -284,7 +284,7 @@ class GitHubForge:
         return PullRequestInfo(
             number=pr.number, branch=pr.head.ref, base=pr.base.ref, title=pr.title,
             status=status, url=pr.html_url, head_sha=pr.head.sha,
-            merge_commit=pr.merge_commit_sha if pr.merged else None,
+            merge_commit=pr.merge_commit_sha if pr.merged else None, draft=bool(pr.draft),
         )
 
     def _open_pull(self, branch: str) -> PullRequest | None:

@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS pull_requests (
   number INTEGER PRIMARY KEY AUTOINCREMENT, repo TEXT NOT NULL,
   branch TEXT NOT NULL, base TEXT NOT NULL, title TEXT NOT NULL, body TEXT NOT NULL,
   labels TEXT NOT NULL, status TEXT NOT NULL, head_sha TEXT NOT NULL,
-  merge_commit TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  merge_commit TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+  draft INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS pr_comments (
   id INTEGER PRIMARY KEY AUTOINCREMENT, number INTEGER NOT NULL, body TEXT NOT NULL,
   created_at TEXT NOT NULL);
@@ -55,6 +56,9 @@ class LocalForge:
         home.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.executescript(_SCHEMA)
+            columns = {row["name"] for row in db.execute("PRAGMA table_info(pull_requests)")}
+            if "draft" not in columns:  # a forge.db from before drafts
+                db.execute("ALTER TABLE pull_requests ADD COLUMN draft INTEGER NOT NULL DEFAULT 0")
 
     @classmethod
     def import_repository(cls, home: Path, source: Path, name: str | None = None,
@@ -90,7 +94,7 @@ class LocalForge:
         return PullRequestInfo(
             number=row["number"], branch=row["branch"], base=row["base"], title=row["title"],
             status=row["status"], url=f"alertfix://forge/{self.name}/pulls/{row['number']}",
-            head_sha=row["head_sha"], merge_commit=row["merge_commit"],
+            head_sha=row["head_sha"], merge_commit=row["merge_commit"], draft=bool(row["draft"]),
         )
 
     def push_branch(self, workdir: Path, branch: str) -> None:
@@ -117,17 +121,18 @@ class LocalForge:
             if existing and existing.status == "open":
                 db.execute(
                     "UPDATE pull_requests SET title = ?, body = ?, labels = ?, head_sha = ?,"
-                    " updated_at = ? WHERE number = ?",
+                    " updated_at = ?, draft = ? WHERE number = ?",
                     (draft.title, draft.body, ",".join(draft.labels), head, _now(),
-                     existing.number),
+                     int(draft.draft), existing.number),
                 )
                 number = existing.number
             else:
                 number = int(db.execute(
                     "INSERT INTO pull_requests (repo, branch, base, title, body, labels, status,"
-                    " head_sha, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)",
+                    " head_sha, created_at, updated_at, draft)"
+                    " VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?)",
                     (self.name, draft.branch, draft.base, draft.title, draft.body,
-                     ",".join(draft.labels), head, _now(), _now()),
+                     ",".join(draft.labels), head, _now(), _now(), int(draft.draft)),
                 ).lastrowid or 0)
         return self.get_pull_request(number)
 

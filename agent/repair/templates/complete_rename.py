@@ -1,0 +1,178 @@
+"""Complete a rename the culprit made: the place it missed uses the new name.
+
+The culprit renamed a dict key, a setting or environment variable (`"user"` → `"user_id"`),
+an attribute or method (`.qty` → `.quantity`), a function (`load` → `load_config`) or moved a
+definition or a module; the crashing function still uses the old name. The error names it
+(`KeyError: 'user'`, `has no attribute 'qty'`, `name 'load' is not defined`, `cannot import
+name 'slug' from 'app.util'`, `No module named 'app.util'`), and the culprit's own diff says
+what it is called now. The old name becomes the new one in the crashing function (every use
+of it there: one rename is one change), or the import names the new place. A default or a
+guard would only hide the missing value; this reads the real one.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Iterator
+
+import libcst as cst
+
+from agent.repair import culprit_edits
+from agent.repair.base import (
+    Decline,
+    Proposal,
+    RepairInput,
+    code,
+    collect,
+    function_node,
+    positions,
+    replace_many,
+)
+from agent.repair.culprit_edits import CulpritEdits, Move
+
+STRATEGY = "template:complete-rename"
+
+_ATTR = re.compile(r"has no attribute '(\w+)'")
+_MODULE_ATTR = re.compile(r"^module '([\w.]+)' has no attribute '(\w+)'")
+_NAME = re.compile(r"name '(\w+)' is not defined")
+_IMPORT_NAME = re.compile(r"cannot import name '(\w+)' from '([\w.]+)'")
+_NO_MODULE = re.compile(r"No module named '([\w.]+)'")
+
+
+def missing_name(exception_type: str, message: str) -> tuple[str, str] | None:
+    """(kind, old name) the error says is missing: kind is "string" (a key), "attr" or
+    "name" (a bare name)."""
+    if exception_type == "KeyError":
+        try:
+            value = ast.literal_eval(message.strip())
+        except (ValueError, SyntaxError):
+            return None
+        return ("string", value) if isinstance(value, str) else None
+    if exception_type == "AttributeError" and "NoneType" not in message:
+        found = _ATTR.search(message)
+        return ("attr", found.group(1)) if found else None
+    if exception_type in ("NameError", "UnboundLocalError"):
+        found = _NAME.search(message)
+        return ("name", found.group(1)) if found else None
+    return None
+
+
+def _defined_somewhere(new: str, inp: RepairInput) -> bool:
+    """The new name is really in use in the repository (not a one-off token of the diff)."""
+    pattern = re.compile(rf"(?<![\w]){re.escape(new)}(?![\w])")
+    return any(pattern.search(text) for text in inp.repo_sources.values()) or \
+        bool(pattern.search(inp.source))
+
+
+def _quoted_like(value: str, literal: str) -> str:
+    return json.dumps(value) if literal.lstrip("rbuRBU").startswith('"') else repr(value)
+
+
+def _renamed_in(module: cst.Module, scope: cst.CSTNode, kind: str, old: str,
+                new: str) -> list[tuple[cst.CSTNode, cst.CSTNode]]:
+    """Each use of `old` inside `scope` with `new` in its place."""
+    found: list[tuple[cst.CSTNode, cst.CSTNode]] = []
+
+    class Strings(cst.CSTVisitor):
+        def visit_SimpleString(self, node: cst.SimpleString) -> None:
+            if node.evaluated_value == old:
+                found.append((node, cst.SimpleString(_quoted_like(new, node.value))))
+
+    class Attrs(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> None:
+            if node.attr.value == old:
+                found.append((node.attr, cst.Name(new)))
+
+    if kind == "attr":
+        scope.visit(Attrs())
+    elif kind == "name":
+        attrs: set[int] = set()
+
+        class Attrs2(cst.CSTVisitor):
+            def visit_Attribute(self, node: cst.Attribute) -> None:
+                attrs.add(id(node.attr))
+
+        scope.visit(Attrs2())
+
+        class Bare(cst.CSTVisitor):
+            def visit_Name(self, node: cst.Name) -> None:
+                if node.value == old and id(node) not in attrs:
+                    found.append((node, cst.Name(new)))
+
+        scope.visit(Bare())
+    else:
+        scope.visit(Strings())
+    return found
+
+
+def _rename_rewrites(inp: RepairInput, edits: CulpritEdits) -> Iterator[tuple[str, str]]:
+    missing = missing_name(inp.exception_type, inp.exception_message)
+    if missing is None:
+        return
+    kind, old = missing
+    module, where = positions(inp.source)
+    function = function_node(where, inp)
+    if function is None:
+        return
+    for rename in edits.renamed_from(old):
+        wanted_kind = "string" if kind == "string" else "name"
+        if rename.kind != wanted_kind or not _defined_somewhere(rename.new, inp):
+            continue
+        mapping = _renamed_in(module, function, kind, old, rename.new)
+        if not mapping:
+            continue
+        times = edits.renames[rename]
+        yield (f"Use the new name the culprit gave `{old}`: `{rename.new}` (it renamed it in "
+               f"{times} place{'s' if times != 1 else ''} and missed this one)",
+               replace_many(module, mapping))
+
+
+def _import_rewrites(inp: RepairInput, moves: list[Move]) -> Iterator[tuple[str, str]]:
+    """`from old import name` → `from new import name`, for what the culprit moved."""
+    message = inp.exception_message
+    wanted: list[Move] = []
+    if (found := _IMPORT_NAME.search(message)) is not None:
+        wanted = [m for m in moves if m.name == found.group(1)
+                  and m.old_module == found.group(2)]
+    elif (found := _NO_MODULE.search(message)) is not None:
+        wanted = [m for m in moves if not m.name and m.old_module == found.group(1)]
+    elif (found := _MODULE_ATTR.search(message)) is not None:
+        wanted = [m for m in moves if m.name == found.group(2)
+                  and m.old_module.endswith(found.group(1))]
+    if not wanted:
+        return
+    module = cst.parse_module(inp.source)
+    for move in wanted:
+        mapping: list[tuple[cst.CSTNode, cst.CSTNode]] = []
+        for statement in module.body:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if isinstance(small, cst.ImportFrom) and small.module is not None and \
+                        code(module, small.module) == move.old_module:
+                    mapping.append((small.module, cst.parse_expression(move.new_module)))
+                elif isinstance(small, cst.Import) and not move.name:
+                    for alias in small.names:
+                        if code(module, alias.name) == move.old_module:
+                            mapping.append((alias.name, cst.parse_expression(move.new_module)))
+        if not mapping:
+            continue
+        what = f"`{move.name}`" if move.name else f"module `{move.old_module}`"
+        yield (f"Import {what} from where the culprit moved it: `{move.new_module}`",
+               replace_many(module, mapping))
+
+
+def propose(inp: RepairInput) -> Proposal:
+    if inp.exception_type not in ("KeyError", "AttributeError", "NameError",
+                                  "UnboundLocalError", "ImportError", "ModuleNotFoundError"):
+        return Decline(STRATEGY, f"applies to a missing name, not {inp.exception_type}")
+    if inp.culprit is None:
+        return Decline(STRATEGY, "no culprit commit to read renames from")
+    edits = culprit_edits.read(inp.culprit)
+    if not edits.renames and not edits.moves:
+        return Decline(STRATEGY, "the culprit renamed and moved nothing")
+    rewrites = [*_rename_rewrites(inp, edits), *_import_rewrites(inp, edits.moves)]
+    return collect(inp, STRATEGY, iter(rewrites), allow_imports=True,
+                   none_reason="the culprit did not rename or move the missing name")

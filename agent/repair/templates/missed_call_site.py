@@ -1,0 +1,87 @@
+"""Apply the culprit's change to the call site it missed.
+
+A commit that changes how something is used (`row["total"]` became `row.total` when a dict
+became a dataclass; `fetch(id)` became `fetch(id, tenant=tenant)` when a parameter was added)
+makes the same edit in many places. The crashing line is one it missed: the same edit,
+token for token, is made there (first on the crashing line alone, then on every line of the
+function that has the old form). The edit is the culprit's own, so the fix reads like the
+rest of its change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from agent.repair import culprit_edits
+from agent.repair.base import Decline, Proposal, RepairInput, collect
+from agent.repair.culprit_edits import Edit, tokens
+
+STRATEGY = "template:missed-call-site"
+
+
+def _apply(line: str, edit: Edit) -> str | None:
+    """`line` with the edit made once wherever it fits, or None where it does not."""
+    found = tokens(line)
+    if not found:
+        return None
+    strings = [t.string for t in found]
+    indent = len(line) - len(line.lstrip())
+    body = line.strip()
+    spans: list[tuple[int, int, str]] = []  # (start, end, replacement) in `body`
+    if edit.callee:
+        for at, token in enumerate(strings[:-1]):
+            if token != edit.callee or strings[at + 1] != "(":
+                continue
+            depth = 0
+            for close in range(at + 1, len(strings)):
+                depth += {"(": 1, ")": -1}.get(strings[close], 0)
+                if depth == 0:
+                    break
+            else:
+                continue
+            inside = body[found[at + 1].end[1]:found[close].start[1]]
+            if edit.new.lstrip(", ").split("=")[0].strip() not in inside:
+                spans.append((found[close].start[1], found[close].start[1], edit.new))
+    else:
+        n = len(edit.old)
+        at = 0
+        while at + n <= len(strings):
+            if tuple(strings[at:at + n]) == edit.old:
+                spans.append((found[at].start[1], found[at + n - 1].end[1], edit.new))
+                at += n
+            else:
+                at += 1
+    if not spans:
+        return None
+    for start, end, text in sorted(spans, reverse=True):
+        body = body[:start] + text + body[end:]
+    return line[:indent] + body + ("\n" if line.endswith("\n") else "")
+
+
+def _rewrites(inp: RepairInput, edits: list[Edit]) -> Iterator[tuple[str, str]]:
+    lines = inp.source.splitlines(keepends=True)
+    crash = inp.line - 1
+    for edit in edits:
+        shown = f"`{edit.callee}(…{edit.new})`" if edit.callee else \
+            f"`{' '.join(edit.old)}` → `{edit.new}`"
+        if 0 <= crash < len(lines) and (new := _apply(lines[crash], edit)) is not None:
+            yield (f"Make the culprit's change {shown} on the line it missed",
+                   "".join([*lines[:crash], new, *lines[crash + 1:]]))
+        changed = list(lines)
+        for at in range(inp.function_start, min(inp.function_end, len(lines))):
+            if (new := _apply(lines[at], edit)) is not None:
+                changed[at] = new
+        if changed != lines:
+            yield (f"Make the culprit's change {shown} everywhere in {inp.function}",
+                   "".join(changed))
+
+
+def propose(inp: RepairInput) -> Proposal:
+    if inp.culprit is None:
+        return Decline(STRATEGY, "no culprit commit to repeat")
+    found = culprit_edits.read(inp.culprit).edits
+    if not found:
+        return Decline(STRATEGY, "the culprit made no edit to repeat")
+    ordered = sorted(found, key=lambda e: (-found[e], e.old, e.new))
+    return collect(inp, STRATEGY, _rewrites(inp, ordered),
+                   none_reason=f"no edit of the culprit fits {inp.function}")

@@ -1,0 +1,1 @@
+"""Independently written incident cases (see README.md): specs, generator and checker."""

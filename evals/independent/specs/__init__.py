@@ -1,0 +1,1 @@
+"""Case specs, one module per service family (base code) and per group of cases."""

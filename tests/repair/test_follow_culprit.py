@@ -1,0 +1,189 @@
+"""Before/after tests of the strategies that follow the culprit's own diff: complete a rename,
+repeat a missed edit, restore a changed contract. Each: the unpatched code fails, the best
+candidate does what the culprit meant, and the strategy declines what it does not fit."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from agent.repair import culprit_edits
+from agent.repair.base import CulpritChange, Decline
+from agent.repair.templates import complete_rename, missed_call_site, restore_contract
+from agent.state import Candidate
+from tests.repair.helpers import call, make_input
+
+
+def dedent(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+def culprit(**files: tuple[str | None, str | None]) -> CulpritChange:
+    return CulpritChange(sha="c" * 40, summary="rename", files={
+        path.replace("__", "/") + ".py": (parent and dedent(parent), after and dedent(after),
+                                          after and dedent(after))
+        for path, (parent, after) in files.items()})
+
+
+def found(result: list[Candidate] | Decline) -> list[Candidate]:
+    assert not isinstance(result, Decline), result
+    return result
+
+
+PRODUCER_BEFORE = '''
+    def make_order(uid, total):
+        return {"user": uid, "total": total}
+'''
+PRODUCER_AFTER = '''
+    def make_order(uid, total):
+        return {"user_id": uid, "total": total}
+'''
+READER = '''
+    def invoice_line(order):
+        return f"{order['user']}: {order['total']}"
+'''
+
+
+def test_reads_the_renamed_key_not_a_default() -> None:
+    change = culprit(shop__orders=(PRODUCER_BEFORE, PRODUCER_AFTER))
+    inp = make_input(READER, "invoice_line", "KeyError", "'user'", culprit=change,
+                     repo_sources={"shop/orders.py": dedent(PRODUCER_AFTER)})
+    with pytest.raises(KeyError):
+        call(inp.source, "invoice_line", {"user_id": 7, "total": 3})
+    best = found(complete_rename.propose(inp))[0]
+    assert call(best, "invoice_line", {"user_id": 7, "total": 3}) == "7: 3"
+    assert "order['user_id']" in best.new_source and "get(" not in best.new_source
+    assert "user_id" in best.description
+
+
+def test_renamed_attribute_and_environment_variable() -> None:
+    change = culprit(app__config=('''
+        import os
+        class Mail:
+            def __init__(self):
+                self.host = os.environ["SMTP_HOST"]
+    ''', '''
+        import os
+        class Mail:
+            def __init__(self):
+                self.server = os.environ["MAIL_HOST"]
+    '''))
+    sources = {"app/config.py": change.files["app/config.py"][1] or ""}
+    attr = make_input('''
+        def banner(mail):
+            return "via " + mail.host
+    ''', "banner", "AttributeError", "'Mail' object has no attribute 'host'",
+        culprit=change, repo_sources=sources)
+    best = found(complete_rename.propose(attr))[0]
+    assert "mail.server" in best.new_source
+
+    env = make_input('''
+        import os
+        def smtp():
+            return os.environ["SMTP_HOST"]
+    ''', "smtp", "KeyError", "'SMTP_HOST'", culprit=change, repo_sources=sources)
+    assert 'os.environ["MAIL_HOST"]' in found(complete_rename.propose(env))[0].new_source
+
+
+def test_moved_helper_is_imported_from_its_new_module() -> None:
+    change = culprit(app__util=('''
+        def slug(text):
+            return text.lower()
+        def other():
+            return 1
+    ''', '''
+        def other():
+            return 1
+    '''), app__text=(None, '''
+        def slug(text):
+            return text.lower()
+    '''))
+    inp = make_input('''
+        from app.util import slug
+
+        def title(name):
+            return slug(name)
+    ''', "title", "ImportError", "cannot import name 'slug' from 'app.util' "
+        "(/srv/app/app/util.py)", culprit=change)
+    best = found(complete_rename.propose(inp))[0]
+    assert best.new_source.startswith("from app.text import slug\n")
+
+
+def test_declines_without_a_rename_of_the_missing_name() -> None:
+    change = culprit(shop__orders=(PRODUCER_BEFORE, PRODUCER_AFTER))
+    inp = make_input(READER, "invoice_line", "KeyError", "'total'", culprit=change)
+    assert isinstance(complete_rename.propose(inp), Decline)
+    none = make_input(READER, "invoice_line", "KeyError", "'user'")
+    assert isinstance(complete_rename.propose(none), Decline)
+
+
+def test_the_culprits_edit_is_repeated_where_it_was_missed() -> None:
+    change = culprit(app__report=('''
+        def total(row):
+            return row["total"] * 2
+    ''', '''
+        def total(row):
+            return row.total * 2
+    '''))
+    inp = make_input('''
+        def summary(row):
+            return "total: %s" % row["total"]
+    ''', "summary", "TypeError", "'Row' object is not subscriptable", culprit=change)
+    best = found(missed_call_site.propose(inp))[0]
+    assert 'row.total' in best.new_source and '["total"]' not in best.new_source
+
+
+def test_an_argument_the_culprit_added_to_every_call() -> None:
+    change = culprit(app__a=('''
+        def a(uid, tenant):
+            return fetch(uid)
+    ''', '''
+        def a(uid, tenant):
+            return fetch(uid, tenant=tenant)
+    '''))
+    edits = culprit_edits.read(change).edits
+    assert [(e.callee, e.new) for e in edits] == [("fetch", ", tenant=tenant")]
+    inp = make_input('''
+        def b(item, tenant):
+            return fetch(item.id)
+    ''', "b", "TypeError", "fetch() missing 1 required keyword-only argument: 'tenant'",
+        culprit=change)
+    assert "fetch(item.id, tenant=tenant)" in found(missed_call_site.propose(inp))[0].new_source
+
+
+def test_restores_the_check_the_culprit_added_to_its_callers() -> None:
+    change = culprit(app__users=('''
+        def welcome(uid):
+            user = find_user(uid)
+            return "hi " + user.name
+    ''', '''
+        def welcome(uid):
+            user = find_user(uid)
+            if user is None:
+                raise UnknownUser(uid)
+            return "hi " + user.name
+    '''))
+    inp = make_input('''
+        class UnknownUser(Exception):
+            pass
+
+        def find_user(uid):
+            return None
+
+        def email_of(account_id):
+            account = find_user(account_id)
+            return account.email
+    ''', "email_of", "AttributeError", "'NoneType' object has no attribute 'email'",
+        culprit=change, line_containing="account.email")
+    best = found(restore_contract.propose(inp))[0]
+    assert "if account is None:\n        raise UnknownUser(account_id)" in best.new_source
+    with pytest.raises(Exception) as raised:
+        call(best, "email_of", 3)
+    assert type(raised.value).__name__ == "UnknownUser"
+
+
+def test_restore_contract_declines_without_a_check_in_the_culprit() -> None:
+    change = culprit(app__users=(PRODUCER_BEFORE, PRODUCER_AFTER))
+    inp = make_input(READER, "invoice_line", "KeyError", "'user'", culprit=change)
+    assert isinstance(restore_contract.propose(inp), Decline)
