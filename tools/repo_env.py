@@ -580,6 +580,10 @@ class RepoEnvCache:
         # The build sees no host credentials or home; where the index is comes in here.
         self.index_env = dict(index_env) if index_env is not None else {
             k: os.environ[k] for k in INDEX_VARIABLES if k in os.environ}
+        for pip, uv in (("PIP_INDEX_URL", "UV_INDEX_URL"), ("PIP_FIND_LINKS", "UV_FIND_LINKS"),
+                        ("PIP_EXTRA_INDEX_URL", "UV_EXTRA_INDEX_URL")):
+            if pip in self.index_env and uv not in self.index_env:  # uv reads no pip config
+                self.index_env[uv] = self.index_env[pip]
         self.max_age_s, self.max_bytes = max_age_s, max_bytes
         self._interpreters: dict[tuple[str, EnvSpec], Interpreter] = {}
 
