@@ -6,7 +6,7 @@ Which adapter runs is configuration, looked up in the tables below, never an `if
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import git
@@ -21,6 +21,7 @@ from tools.forge.local import LocalForge
 from tools.github_auth import GitHubApp
 from tools.monitors.local import EventStore
 from tools.ports import DeployHistory, EventSource, Forge, Sandbox, Tracker
+from tools.repo_env import RepoEnvCache
 from tools.sandbox import SubprocessSandbox
 from tools.tracker.github_issues import GitHubIssuesTracker
 from tools.tracker.jira import JiraTracker
@@ -37,6 +38,7 @@ class Context:
     events: EventSource
     sandbox: Sandbox
     audit: AuditLog
+    envs: RepoEnvCache = field(default_factory=RepoEnvCache)  # one environment per repository
 
     @property
     def workspace(self) -> Path:
@@ -140,4 +142,7 @@ def build_context(settings: Settings, repo: RepoRef) -> Context:
         events=_local_events(settings, repo),
         sandbox=SubprocessSandbox(),
         audit=AuditLog(settings.home / "audit.log"),
+        envs=RepoEnvCache(settings.env_cache, timeout_s=settings.env_build_timeout_s,
+                          max_age_s=settings.env_max_age_days * 86400,
+                          max_bytes=int(settings.env_max_gb * 1024**3)),
     )

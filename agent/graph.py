@@ -1,10 +1,12 @@
 """build_graph(): the incident loop as a LangGraph state machine. Wiring only, no I/O.
 
-intake → ticket → admit → rca → repair → validate → confirm → pull_request → review ⏸
+intake → ticket → admit → environment → rca → repair → validate → confirm → pull_request → review ⏸
          ⇅ queue ⏸                                                    → deploy ⏸ → verify ⏸ → close
-admit, rca, repair, validate, pull_request, review ─→ escalate              verify ─→ reopen
+admit, environment, rca, repair, validate, pull_request, review ─→ escalate
+                                                                      verify ─→ reopen
 (queue: the policy's caps on open PRs and incidents per hour; confirm: the reproduction run
-at the culprit and its parent; ⏸: a durable wait)
+at the culprit and its parent; environment: the repository's own interpreter, dependencies
+and test command, which every later test run uses; ⏸: a durable wait)
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from langgraph.graph import END, START, StateGraph
 
 from agent.context import Context
 from agent.nodes.admit import admit, queue
+from agent.nodes.environment import environment
 from agent.nodes.finish import close, escalate, reopen
 from agent.nodes.intake import intake
 from agent.nodes.pull_request import pull_request
@@ -27,10 +30,14 @@ from agent.nodes.waits import deploy, review
 from agent.state import IncidentState
 
 
-def after_admit(state: IncidentState) -> Literal["rca", "queue", "escalate"]:
+def after_admit(state: IncidentState) -> Literal["environment", "queue", "escalate"]:
     if state.escalation:
         return "escalate"
-    return "queue" if state.queued else "rca"
+    return "queue" if state.queued else "environment"
+
+
+def after_environment(state: IncidentState) -> Literal["rca", "escalate"]:
+    return "escalate" if state.escalation else "rca"
 
 
 def after_rca(state: IncidentState) -> Literal["repair", "escalate"]:
@@ -72,7 +79,7 @@ def build_graph() -> StateGraph[IncidentState, Context, IncidentState, IncidentS
     graph = StateGraph(IncidentState, context_schema=Context)
     nodes: tuple[tuple[str, Any], ...] = (
         ("intake", intake), ("ticket", ticket), ("admit", admit), ("queue", queue),
-        ("rca", rca), ("repair", repair),
+        ("environment", environment), ("rca", rca), ("repair", repair),
         ("validate", validate), ("confirm", confirm), ("pull_request", pull_request),
         ("review", review),
         ("deploy", deploy), ("verify", verify), ("close", close), ("reopen", reopen),
@@ -84,6 +91,7 @@ def build_graph() -> StateGraph[IncidentState, Context, IncidentState, IncidentS
     graph.add_edge("ticket", "admit")
     graph.add_conditional_edges("admit", after_admit)
     graph.add_edge("queue", "admit")
+    graph.add_conditional_edges("environment", after_environment)
     graph.add_conditional_edges("rca", after_rca)
     graph.add_conditional_edges("repair", after_repair)
     graph.add_conditional_edges("validate", after_validate)

@@ -125,16 +125,15 @@ class AlertfixRuntime:
     # ------------------------------------------------------------ repositories
 
     def register_local_repo(self, path: Path, default_branch: str | None = None,
-                            test_command: list[str] | None = None) -> RepoRef:
+                            test_command: list[str] | None = None, python: str | None = None,
+                            setup: str | None = None) -> RepoRef:
         """Seed the embedded forge from a repository on disk (the forge becomes `origin`)."""
         source = vcs.open_repo(path)
         branch = default_branch or (source.head.reference.name if not source.head.is_detached
                                     else "main")
         forge = LocalForge.import_repository(self.settings.home, path, default_branch=branch)
-        repo = RepoRef(name=forge.name, origin=forge.clone_url(), default_branch=branch)
-        if test_command:
-            repo.test_command = test_command
-        return repo
+        return RepoRef(name=forge.name, origin=forge.clone_url(), default_branch=branch,
+                       test_command=test_command or None, python=python, setup=setup)
 
     # ------------------------------------------------------------ incidents
 

@@ -28,6 +28,8 @@ class ServiceRepository(BaseModel):
     repository: str
     default_branch: str | None = None
     test_command: list[str] | None = None
+    python: str | None = None  # a version ("3.11") or an interpreter path
+    setup: str | None = None  # shell command installing the project and its test deps
 
 
 class Settings(BaseSettings):
@@ -47,6 +49,13 @@ class Settings(BaseSettings):
         description="deploy-path prefixes stripped from stack frames",
     )
     test_timeout_s: float = 600.0
+    env_cache: Path | None = Field(
+        None, description="where repository environments are kept, shared by every incident "
+        "and process (default $XDG_CACHE_HOME/alertfix/envs)")
+    env_max_age_days: float = Field(30.0, description="environments unused this long go")
+    env_max_gb: float = Field(10.0, description="the least recently used environments go "
+                              "beyond this size")
+    env_build_timeout_s: float = Field(1800.0, description="one environment build at most")
     verify_window_s: float = Field(
         1800.0, description="how long after a deploy verify watches for the error to come back")
     max_candidates: int = Field(40, description="template and revert candidates kept per incident")

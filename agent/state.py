@@ -21,7 +21,36 @@ class RepoRef(BaseModel):
     origin: str  # clone URL of the forge's copy
     default_branch: str = "main"
     path_prefixes: list[str] = Field(default_factory=list)
-    test_command: list[str] = Field(default_factory=lambda: ["python", "-m", "pytest", "-q"])
+    # What the operator configured (settings, a case); None: the repository's
+    # `.github/alertfix.yml`, else detected from the repository (the environment stage).
+    test_command: list[str] | None = None
+    python: str | None = None  # a version or an interpreter path
+    setup: str | None = None  # a shell command that installs the project and its test deps
+
+
+DEFAULT_TEST_COMMAND = ["python", "-m", "pytest", "-q"]
+
+
+class Environment(BaseModel):
+    """Where the repository's tests run: its own environment (tools/repo_env.py), recorded
+    by the environment stage and used by every test run after it."""
+
+    python: str  # the environment's interpreter
+    python_version: str = ""
+    path: str = ""  # the environment's directory (the cache entry)
+    key: str = ""
+    service: str = ""  # the subdirectory of a monorepo service; "" is the root
+    test_command: list[str] = Field(default_factory=lambda: list(DEFAULT_TEST_COMMAND))
+    test_kind: str = "pytest"  # pytest, unittest or custom
+    test_command_from: str = ""  # why this command: configured, or what detection found
+    pytest_args: list[str] = Field(default_factory=list)  # for the warm worker's pytest
+    pythonpath: list[str] = Field(default_factory=list)  # "{workdir}" is the worktree
+    sources: list[str] = Field(default_factory=list)  # what the dependencies came from
+    reused: bool = False
+    build_seconds: float = 0.0
+    notes: list[str] = Field(default_factory=list)
+    # How candidates were run: "warm worker", or "one test process per candidate: <why>".
+    runner: str = ""
 
 
 class Location(BaseModel):
@@ -174,6 +203,7 @@ class IncidentState(BaseModel):
     ticket: Ticket | None = None
     root_cause: RootCause | None = None
     regression_test: RegressionTest | None = None
+    environment: Environment | None = None
     candidates: list[Candidate] = Field(default_factory=list)
     repair_notes: list[str] = Field(default_factory=list)  # strategies that declined, and why
     validations: list[Validation] = Field(default_factory=list)
@@ -191,7 +221,7 @@ class IncidentState(BaseModel):
 
 
 STATE_MODELS: tuple[type[BaseModel], ...] = (
-    RepoRef, Location, Suspect, RootCause, RegressionTest, Candidate, Validation, Confidence,
-    Verification,
+    RepoRef, Environment, Location, Suspect, RootCause, RegressionTest, Candidate, Validation,
+    Confidence, Verification,
     StageEvent, IncidentState, Alert, Frame, Ticket, Deploy, PullRequestInfo,
 )

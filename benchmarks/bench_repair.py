@@ -4,11 +4,14 @@
    validated on the reproduction and the module's tests by the warm worker (fork per
    candidate) and by a fresh sandboxed `python -m pytest` per candidate, in the same run;
    the ratio is the speed-up.
+   With `--deps`, the same in a repository with a real dependency (`requests`, from the
+   index): its environment is built by tools/repo_env.py (timed cold, with an empty cache,
+   then found again as another process would find it), and both runners use it.
 2. The median time from the alert to a validated candidate over incident cases: each case
    run end to end (embedded adapters, as `alertfix eval` does), timed from the alert to the
    end of the validate stage.
 
-    .venv/bin/python benchmarks/bench_repair.py [--candidates 40] [--cold 6]
+    .venv/bin/python benchmarks/bench_repair.py [--candidates 40] [--cold 6] [--deps]
                                                 [--cases evals/cases] [--only ID ...]
 """
 
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import sys
 import tempfile
@@ -29,6 +33,8 @@ from agent.repair.base import RepairInput
 from agent.repair.mutations import MutationSearch
 from agent.repair.runner import ColdRunner, WarmWorker
 from tools import code_index
+from tools.ports import Sandbox
+from tools.repo_env import RepoEnvCache
 from tools.sandbox import SubprocessSandbox
 
 FEES = textwrap.dedent('''
@@ -74,11 +80,40 @@ def small_repository(root: Path) -> None:
     (root / "tests" / "test_fees.py").write_text(TESTS)
 
 
-def throughput(candidates: int, cold: int) -> dict[str, float]:
-    sandbox = SubprocessSandbox()
+DEPENDENCY = "requests==2.32.3"
+
+
+def environment(root: Path, cache: Path) -> tuple[Sandbox, dict[str, float]]:
+    """The repository's environment, built cold, rebuilt with uv's cache warm, then found."""
+    began = time.monotonic()
+    RepoEnvCache(cache).ensure(root)
+    cold = time.monotonic() - began
+    env = RepoEnvCache(cache).ensure(root)
+    began = time.monotonic()
+    found = RepoEnvCache(cache).ensure(root)  # a new instance: as another process would
+    cached = time.monotonic() - began
+    assert found.reused and found.key == env.key
+    shutil.rmtree(env.path)  # the environment gone, uv's download cache kept
+    (env.path.parent / f"{env.key}.lock").unlink()
+    began = time.monotonic()
+    env = RepoEnvCache(cache).ensure(root)
+    warm_uv = time.monotonic() - began
+    return env.sandbox(), {"env_build_cold_s": round(cold, 2),
+                           "env_build_uv_cache_warm_s": round(warm_uv, 2),
+                           "env_found_cached_s": round(cached, 4),
+                           "env_cold_over_cached": round(cold / cached, 1)}
+
+
+def throughput(candidates: int, cold: int, deps: bool = False) -> dict[str, float]:
+    sandbox: Sandbox = SubprocessSandbox()
+    built: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="bench-repair-") as tmp:
-        root = Path(tmp)
+        root = Path(tmp) / "repo"
         small_repository(root)
+        if deps:  # the service imports a real dependency, as services do
+            (root / "requirements.txt").write_text(DEPENDENCY + "\n")
+            (root / "shop" / "__init__.py").write_text("import requests  # noqa: F401\n")
+            sandbox, built = environment(root, Path(tmp) / "envs")
         symbol = code_index.find_function(FEES, "shipping_fee")
         assert symbol is not None
         inp = RepairInput(path="shop/fees.py", source=FEES, function="shipping_fee",
@@ -102,7 +137,7 @@ def throughput(candidates: int, cold: int) -> dict[str, float]:
         cold_seconds = time.monotonic() - began
     warm_rate = len(mutants) / warm_seconds
     cold_rate = min(cold, len(mutants)) / cold_seconds
-    return {"candidates_warm": len(mutants), "worker_start_s": round(ready, 2),
+    return {**built, "candidates_warm": len(mutants), "worker_start_s": round(ready, 2),
             "warm_per_s": round(warm_rate, 2), "candidates_cold": min(cold, len(mutants)),
             "cold_per_s": round(cold_rate, 3), "speedup": round(warm_rate / cold_rate, 1)}
 
@@ -147,11 +182,13 @@ def main() -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--candidates", type=int, default=40)
     parser.add_argument("--cold", type=int, default=6, help="candidates run cold")
+    parser.add_argument("--deps", action="store_true",
+                        help=f"a repository that needs {DEPENDENCY}, in its own environment")
     parser.add_argument("--cases", type=Path, default=None, help="incident cases folder")
     parser.add_argument("--only", action="append", default=[])
     args = parser.parse_args()
-    print(json.dumps({"throughput": throughput(args.candidates, args.cold)}, indent=2),
-          flush=True)
+    print(json.dumps({"throughput": throughput(args.candidates, args.cold, args.deps)},
+                     indent=2), flush=True)
     if args.cases is not None:
         print(json.dumps({"cases": case_times(args.cases, args.only)}, indent=2))
     return 0

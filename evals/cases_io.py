@@ -27,13 +27,23 @@ class CaseError(ValueError):
 
 
 class RepoSpec(BaseModel):
+    """`[repo]`: the same settings a repository's `.github/alertfix.yml` may give (python,
+    setup, test_command), so a case runs as the product would run that repository."""
+
     default_branch: str = "main"
     path_prefix: str | None = None
     test_command: str | None = None
-    requirements: str | None = None
+    requirements: str | None = None  # a requirements file in the repository (older cases)
+    python: str | None = None  # "3.11": the interpreter the case's tests need
+    setup: str | None = None  # run in the activated environment: installs project + test deps
 
     def test_argv(self) -> list[str] | None:
         return shlex.split(self.test_command) if self.test_command else None
+
+    def setup_command(self) -> str | None:
+        if self.setup:
+            return self.setup
+        return f"pip install -r {shlex.quote(self.requirements)}" if self.requirements else None
 
 
 class Expected(BaseModel):

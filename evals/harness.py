@@ -33,6 +33,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from agent.environment import sandbox_of, test_command
 from agent.runtime import AlertfixRuntime
 from agent.settings import Settings
 from agent.state import IncidentState
@@ -125,10 +126,12 @@ def score(case: CaseSpec, state: IncidentState, status: str, settings: Settings,
         result.note = _no_pr_note(state, status)
         return result
     result.pull_request = "draft" if state.pull_request.draft else "ready"
+    # The judge runs in the repository's environment too, with its test command.
+    sandbox = sandbox_of(state.environment) if state.environment else SubprocessSandbox()
     judgement = scorers.judge_branch(
         state.repo.origin, state.pull_request.branch, case.judge_dir, case.judge.argv(),
-        case.judge.timeout_s, state.repo.test_command, settings.test_timeout_s,
-        scratch / "judged", SubprocessSandbox())
+        case.judge.timeout_s, test_command(state), settings.test_timeout_s,
+        scratch / "judged", sandbox)
     result.status = judgement.verdict
     result.note = judgement.detail
     return result
@@ -151,7 +154,8 @@ def run_case(folder: Path) -> CaseResult:
             settings = eval_settings(scratch / ".alertfix", case)
             runtime = AlertfixRuntime(settings)
             repo = runtime.register_local_repo(repo_dir, case.repo.default_branch,
-                                               case.repo.test_argv())
+                                               case.repo.test_argv(), python=case.repo.python,
+                                               setup=case.repo.setup_command())
             with recorded_api(case.api_dir):
                 alert_at = time.monotonic()
                 payload = complete_payload(case.source, payload, case.api_dir)

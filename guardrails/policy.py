@@ -63,10 +63,29 @@ min_confidence: 0.5            # below: no PR; the ticket gets the analysis and 
                                # (a mitigation alone stays below unless this is lowered)
                                # (a mitigation alone stays below it unless lowered)
 high_confidence: 0.8           # below (and for every mitigation): the PR is a draft
+# How the tests run (each optional; detected from the repository when unset):
+# python: "3.11"               # the interpreter (a version or a path); never downloaded
+# setup: "pip install -e .[test]"   # run in the activated environment instead of the
+#                                   # dependency files (uv.lock, requirements*.txt, ...)
+# test_command: "python -m pytest -q"
+# services:                    # monorepos: path prefix -> the service's directory
+#   services/billing/: services/billing
+#   services/api/: {path: services/api, python: "3.12", test_command: "python -m pytest"}
 """
 
 # Fields the policy file may not set: they describe where the policy came from.
 _INTERNAL_FIELDS = frozenset({"problems", "origin"})
+
+
+class ServiceConfig(BaseModel):
+    """One service of a monorepo: its directory, and how its own environment is made."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str
+    python: str | None = None
+    setup: str | None = None
+    test_command: str | tuple[str, ...] | None = None
 
 
 class Policy(BaseModel):
@@ -87,6 +106,11 @@ class Policy(BaseModel):
     max_incidents_per_hour: int = Field(default=10, ge=0)
     min_confidence: float = Field(default=0.5, ge=0, le=1)
     high_confidence: float = Field(default=0.8, ge=0, le=1)
+    # How the repository's tests run (read by the environment stage, not a permission).
+    python: str | None = None
+    setup: str | None = None
+    test_command: str | tuple[str, ...] | None = None
+    services: dict[str, ServiceConfig] = Field(default_factory=dict)
     # Set by load_policy, not by the file.
     origin: str = "defaults"
     problems: tuple[str, ...] = ()
@@ -99,6 +123,14 @@ class Policy(BaseModel):
     def _one_or_many(cls, value: Any) -> Any:
         # `sources: sentry` is what people write; accept it as a one-item list.
         return (value,) if isinstance(value, str) else value
+
+    @field_validator("services", mode="before")
+    @classmethod
+    def _service_dirs(cls, value: Any) -> Any:
+        # `services/billing/: services/billing` is the short form.
+        if isinstance(value, dict):
+            return {k: {"path": v} if isinstance(v, str) else v for k, v in value.items()}
+        return value
 
     @field_validator("forbidden_paths")
     @classmethod

@@ -28,6 +28,7 @@ import contextlib
 import inspect
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -335,17 +336,23 @@ _PYTEST_CONFIGS = (("pytest.ini", ""), (".pytest.ini", ""), ("pyproject.toml", "
                    ("tox.ini", "[pytest]"), ("setup.cfg", "[tool:pytest]"))
 
 
+def pytest_config_file(directory: Path) -> str | None:
+    """The file in ``directory`` that configures pytest, in pytest's own order, or None."""
+    for name, marker in _PYTEST_CONFIGS:
+        path = directory / name
+        with contextlib.suppress(OSError):
+            if path.is_file() and (not marker or marker in path.read_text(errors="replace")):
+                return name
+    return None
+
+
 def pytest_scope_args(workdir: Path) -> list[str]:
     """Arguments that keep pytest inside the repository: its rootdir is the worktree, and when
     the repository has no pytest configuration of its own, none is read from a directory
     above it (a service checked out inside another project would get that project's
     `testpaths`, `pythonpath` and node ids otherwise)."""
     args = ["--rootdir", str(workdir)]
-    for name, marker in _PYTEST_CONFIGS:
-        path = workdir / name
-        if path.is_file() and (not marker or marker in path.read_text(errors="replace")):
-            return args
-    return [*args, "-c", os.devnull]
+    return args if pytest_config_file(workdir) else [*args, "-c", os.devnull]
 
 
 def _pytest_index(command: Sequence[str]) -> int | None:
@@ -356,6 +363,176 @@ def _pytest_index(command: Sequence[str]) -> int | None:
         if i == 0 and os.path.basename(token) in ("pytest", "py.test"):
             return 0
     return None
+
+
+# ---------------------------------------------------------------- unittest
+
+
+def _unittest_main() -> None:
+    """``python -m unittest`` as the repository runs it, plus two things alertfix needs:
+    node ids (``tests/test_x.py::Case::test_y``) as names to run, and module-level test
+    functions (alertfix's regression tests are plain functions, which unittest ignores).
+
+    Shipped as source text like the init; argv[1] is JSON: {"names": [...]} or
+    {"start": ..., "pattern": ..., "top": ...}. Prints unittest's own verbose report."""
+    import contextlib
+    import fnmatch
+    import importlib
+    import inspect
+    import json
+    import os
+    import sys
+    import unittest
+
+    spec = json.loads(sys.argv[1])
+    top = os.path.abspath(spec.get("top") or ".")
+    sys.path.insert(0, top)
+
+    class Function(unittest.FunctionTestCase):
+        def id(self) -> str:
+            f = self._testFunc  # type: ignore[attr-defined]
+            return f"{f.__module__}.{f.__qualname__}"
+
+        def __str__(self) -> str:
+            return f"{self._testFunc.__name__} ({self.id()})"  # type: ignore[attr-defined]
+
+    def functions(module: Any) -> list[Any]:
+        return [Function(f) for n, f in sorted(vars(module).items())
+                if n.startswith("test") and inspect.isfunction(f)
+                and f.__module__ == module.__name__]
+
+    loader = unittest.TestLoader()
+    suite = unittest.TestSuite()
+    if spec.get("names"):
+        for name in spec["names"]:
+            module_name, _, attr = name.rpartition(".")
+            obj = None
+            with contextlib.suppress(Exception):
+                obj = getattr(importlib.import_module(module_name), attr, None)
+            if inspect.isfunction(obj):
+                suite.addTest(Function(obj))
+            else:
+                suite.addTest(loader.loadTestsFromName(name))
+    else:
+        start = os.path.abspath(spec.get("start") or ".")
+        pattern = spec.get("pattern") or "test*.py"
+        suite.addTests(loader.discover(start, pattern, top))
+        for module in list(sys.modules.values()):
+            path = os.path.abspath(getattr(module, "__file__", None) or "/")
+            if path.startswith(start + os.sep) and fnmatch.fnmatch(os.path.basename(path),
+                                                                   pattern):
+                suite.addTests(functions(module))
+    result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2).run(suite)
+    sys.stdout.flush()
+    sys.exit(5 if not result.testsRun else 0 if result.wasSuccessful() else 1)
+
+
+_UNITTEST_SOURCE = (
+    "from typing import Any\n"
+    + textwrap.dedent(inspect.getsource(_unittest_main))
+    + "\n_unittest_main()\n"
+)
+
+
+def _unittest_index(command: Sequence[str]) -> int | None:
+    for i, token in enumerate(command):
+        if token == "unittest" and i > 0 and command[i - 1] == "-m":
+            return i
+    return None
+
+
+def _is_nodeid(arg: str) -> bool:
+    return "::" in arg or arg.endswith(".py")
+
+
+def _dotted(nodeid: str, top: str) -> str:
+    """``tests/test_x.py::Case::test_y`` as unittest names it, relative to ``top``."""
+    path, _, rest = nodeid.partition("::")
+    rel = os.path.relpath(path, top) if top not in ("", ".") else path
+    module = rel.removesuffix(".py").replace("/", ".")
+    return ".".join([module, *[p for p in rest.split("::") if p]])
+
+
+def unittest_spec(argv: Sequence[str]) -> tuple[int, dict[str, Any]] | None:
+    """Where ``-m unittest`` is in ``argv`` and what it asks to run, or None."""
+    at = _unittest_index(argv)
+    if at is None:
+        return None
+    args = list(argv[at + 1 :])
+    spec: dict[str, Any] = {"start": ".", "pattern": "test*.py", "top": None}
+    positional: list[str] = []
+    ids: list[str] = []
+    options = {"-s": "start", "--start-directory": "start", "-p": "pattern",
+               "--pattern": "pattern", "-t": "top", "--top-level-directory": "top"}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in options and i + 1 < len(args):
+            spec[options[arg]] = args[i + 1]
+            i += 2
+            continue
+        if arg == "-k" and i + 1 < len(args):
+            i += 2
+            continue
+        if _is_nodeid(arg):
+            ids.append(arg)
+        elif not arg.startswith("-") and arg != "discover":
+            positional.append(arg)
+        i += 1
+    if positional and "discover" in args:
+        for name, value in zip(("start", "pattern", "top"), positional, strict=False):
+            spec[name] = value
+    elif positional:
+        ids += positional  # dotted names given by the command itself
+    top = spec["top"] or (spec["start"] if "discover" in args else ".")
+    spec["top"] = top
+    if ids:
+        spec = {"top": top, "names": [_dotted(x, top) if _is_nodeid(x) else x for x in ids]}
+    return at, spec
+
+
+_UNITTEST_LINE = re.compile(
+    r"^(?P<name>\w+) \((?P<id>[\w.]+)\)(?:\n[^\n]*?)?"
+    r" \.\.\. (?P<status>ok|FAIL|ERROR|skipped|expected failure|unexpected success)",
+    re.MULTILINE)
+_UNITTEST_BLOCK = re.compile(
+    r"^(?P<kind>FAIL|ERROR): (?P<name>\w+) \((?P<id>[\w.]+)\)\n(?:[^\n]*\n)?-{70}\n"
+    r"(?P<body>.*?)(?=^={70}$|^-{70}\nRan |\Z)", re.MULTILINE | re.DOTALL)
+
+
+def _unittest_nodeid(name: str, dotted: str, workdir: Path | None, top: str) -> str:
+    if not dotted.endswith("." + name):
+        dotted = f"{dotted}.{name}"  # before 3.11 the parenthesis names the class only
+    parts = dotted.split(".")
+    base = Path(top) if top not in ("", ".") else Path()
+    for n in range(len(parts) - 1, 0, -1):
+        candidate = base.joinpath(*parts[:n]).with_suffix(".py")
+        if workdir is None or (workdir / candidate).is_file():
+            return "::".join([candidate.as_posix(), *parts[n:]])
+    return dotted
+
+
+def parse_unittest(output: str, workdir: Path | None = None,
+                   top: str = ".") -> list[TestCaseResult]:
+    """unittest's verbose report (``-v``) as results, with pytest-style node ids."""
+    outcomes = {"ok": "passed", "FAIL": "failed", "ERROR": "error", "skipped": "skipped",
+                "expected failure": "passed", "unexpected success": "failed"}
+    messages: dict[str, str] = {}
+    for block in _UNITTEST_BLOCK.finditer(output):
+        nodeid = _unittest_nodeid(block["name"], block["id"], workdir, top)
+        body = block["body"].strip()
+        last = body.splitlines()[-1] if body else ""
+        messages[nodeid] = _truncate_message(last, body)
+    results: dict[str, TestCaseResult] = {}
+    for line in _UNITTEST_LINE.finditer(output):
+        nodeid = _unittest_nodeid(line["name"], line["id"], workdir, top)
+        outcome: TestOutcome = outcomes[line["status"]]  # type: ignore[assignment]
+        results[nodeid] = TestCaseResult(nodeid=nodeid, outcome=outcome,
+                                         message=messages.get(nodeid, ""))
+    for nodeid, message in messages.items():  # an error outside any test (an import)
+        if nodeid not in results:
+            results[nodeid] = TestCaseResult(nodeid=nodeid, outcome="error", message=message)
+    return list(results.values())
 
 
 def _without_junit_args(args: list[str]) -> list[str]:
@@ -381,15 +558,19 @@ class SubprocessSandbox:
         network: bool = False,
         *,
         readable: Sequence[Path] = (),
+        writable: Sequence[Path] = (),
         env: Mapping[str, str] | None = None,
     ) -> None:
         """``readable``: extra read-only trees the command needs (the sandbox python's own
         prefix is always visible); everything else outside the worktree is read-only anyway,
         except scratch dirs and the host home, which the command sees empty (``_hidden``).
-        ``env``: variables every run gets on top of the scrubbed environment."""
+        ``writable``: extra trees the command may write (an environment being built).
+        ``env``: variables every run gets on top of the scrubbed environment; ``{workdir}``
+        in a value stands for the run's worktree (e.g. ``PYTHONPATH={workdir}/src``)."""
         self.limits = limits or SandboxLimits()
         self.env = dict(env or {})
         self.readable = [Path(p) for p in readable]
+        self.writable = [Path(p) for p in writable]
         self.python = python or sys.executable
         self.network = network
         self._unshare = shutil.which("unshare")
@@ -414,13 +595,16 @@ class SubprocessSandbox:
                 (scratch / sub).mkdir()
             junit = scratch / "junit.xml"
             at = _pytest_index(argv)
+            unit = unittest_spec(argv) if at is None else None
+            if unit is not None:
+                argv = [*argv[: unit[0] - 1], "-c", _UNITTEST_SOURCE, json.dumps(unit[1])]
             if at is not None:
                 # Ours is the only report (a later --junitxml would win); xunit1 keeps the file
                 # attribute, which makes node ids exact.
                 argv = argv[: at + 1] + _without_junit_args(argv[at + 1 :])
                 argv[at + 1 : at + 1] = [f"--junitxml={junit}", "-o", "junit_family=xunit1",
                                          *pytest_scope_args(workdir)]
-            run_env = self._environment(scratch, env)
+            run_env = self._environment(scratch, env, workdir)
             use_ns = self._unshare is not None
             result, started = self._run_once(workdir, argv, timeout_s, run_env, scratch, use_ns)
             if use_ns and not started and not result.timed_out:
@@ -434,12 +618,15 @@ class SubprocessSandbox:
                 result.output += f"\n[sandbox] namespaces unavailable: {why}"
             if at is not None and junit.exists():
                 result.tests = parse_junit(junit.read_bytes(), workdir)
+            elif unit is not None:
+                result.tests = parse_unittest(result.output, workdir, unit[1]["top"])
             result.command = list(command)
             return result
 
     # -- internals
 
-    def _environment(self, scratch: Path, extra: Mapping[str, str] | None) -> dict[str, str]:
+    def _environment(self, scratch: Path, extra: Mapping[str, str] | None,
+                     workdir: Path) -> dict[str, str]:
         env = {k: os.environ[k] for k in ENV_ALLOWLIST if k in os.environ}
         python_bin = os.path.dirname(self.python)
         env.update(
@@ -453,7 +640,7 @@ class SubprocessSandbox:
             GIT_CONFIG_NOSYSTEM="1",
             GIT_TERMINAL_PROMPT="0",
         )
-        env.update(self.env)
+        env.update({k: v.replace("{workdir}", str(workdir)) for k, v in self.env.items()})
         env.update(extra or {})
         return env
 
@@ -527,7 +714,7 @@ class SubprocessSandbox:
             "argv": argv,
             "cwd": str(workdir),
             "env": env,
-            "writable": [str(workdir), str(scratch)],
+            "writable": [str(workdir), str(scratch), *map(str, self.writable)],
             "readable": self._readable(workdir),
             # A test must not leave a hook or a redirected gitdir for the host's next git command.
             "protected": [str(workdir / ".git")],

@@ -13,6 +13,7 @@ import git
 from langgraph.runtime import Runtime
 
 from agent.context import Context
+from agent.environment import sandbox, test_command
 from agent.nodes.base import plain, stage, text
 from agent.rca.analyse import NothingToAnalyse, Options, Runner, analyse
 from agent.rca.confirm import Reproduction, confirm_root_cause
@@ -24,7 +25,8 @@ from agent.state import IncidentState
 def _runner(state: IncidentState, ctx: Context) -> Runner:
     worktrees = ctx.settings.home / "worktrees"
     worktrees.mkdir(parents=True, exist_ok=True)
-    return Runner(ctx.sandbox, state.repo.test_command, ctx.settings.test_timeout_s, worktrees)
+    return Runner(sandbox(ctx, state.environment), test_command(state),
+                  ctx.settings.test_timeout_s, worktrees)
 
 
 @stage("rca")
@@ -69,12 +71,13 @@ def confirm(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
         return {"_summary": "no reproducing test: not confirmed"}
     if rc.confirmed is not None:
         return {"_summary": "already done"}  # a re-run after a crash: the result stands
-    reproduction = Reproduction(command=state.repo.test_command, nodeids=[test.nodeid],
+    reproduction = Reproduction(command=test_command(state), nodeids=[test.nodeid],
                                 files={test.path: test.source},
                                 exception_type=alert.exception_type,
                                 timeout_s=ctx.settings.test_timeout_s)
     runner = _runner(state, ctx)
-    confirmed = confirm_root_cause(rc, ctx.sandbox, ctx.clone(), reproduction, runner.worktrees)
+    confirmed = confirm_root_cause(rc, runner.sandbox, ctx.clone(), reproduction,
+                                   runner.worktrees)
     confirmed.explanation = explain(confirmed, alert.exception_type)
     if state.ticket is not None:
         ctx.tracker.comment(state.ticket.key, plain(

@@ -1,6 +1,10 @@
 """validate: find the reproduction (the regression test, or a ci alert's failing tests), then
 search: targeted candidates, mutations, full revert; each in the warm worker (fork per
-candidate), the winner confirmed by the repository's own test command in the sandbox."""
+candidate), the winner confirmed by the repository's own test command in the sandbox.
+
+Every run is in the repository's environment (the environment stage), checked again for the
+base commit: the worker on the environment's interpreter and pytest, or, when that is not
+possible, one test process per candidate, with the reason in `environment.runner`."""
 
 from __future__ import annotations
 
@@ -11,7 +15,10 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import Context
+from agent.environment import describe, prepare
+from agent.environment import sandbox as env_sandbox
 from agent.nodes.base import stage
+from agent.nodes.environment import build_failure
 from agent.repair.inputs import build_input
 from agent.repair.runner import ColdRunner, FallbackRunner, TestRunner, WarmWorker, WorkerError
 from agent.repair.search import Search
@@ -23,22 +30,38 @@ from agent.repair.validation import (
     outcomes,
     reproduction_from,
 )
-from agent.state import IncidentState
+from agent.state import Environment, IncidentState
 from tools import vcs
+from tools.ports import Sandbox
+from tools.repo_env import EnvBuildError
+
+COLD = "one test process per candidate"
 
 
-def _runner(ctx: Context, workdir: Path, command: list[str],
-            notes: list[str]) -> tuple[TestRunner, WarmWorker | None]:
-    python = command[0] if command and "python" in Path(command[0]).name else "python"
-    worker = WarmWorker(ctx.sandbox, workdir, python=python,
+def _runner(ctx: Context, sandbox: Sandbox, workdir: Path, env: Environment,
+            notes: list[str]) -> tuple[TestRunner, WarmWorker | None, str]:
+    """The warm worker in the repository's environment, or the cold runner and why."""
+    command = env.test_command
+    cold = ColdRunner(sandbox, workdir, command)
+    if env.test_kind == "custom":
+        return cold, None, (f"{COLD}: the test command ({' '.join(command)}) is not pytest or "
+                            "unittest, which the warm worker would have to stand in for")
+    worker = WarmWorker(sandbox, workdir, python="python", pytest_args=env.pytest_args,
                         session_timeout_s=ctx.settings.test_timeout_s + 900)
     try:
         worker.start()
-        return FallbackRunner(worker, ColdRunner(ctx.sandbox, workdir, command), notes), worker
+        return FallbackRunner(worker, cold, notes), worker, "warm worker"
     except (WorkerError, OSError) as exc:
         worker.close()
-        notes.append(f"warm worker unavailable ({exc}); one test process per candidate")
-        return ColdRunner(ctx.sandbox, workdir, command), None
+        why = f"{COLD}: the warm worker could not start in the repository's environment ({exc})"
+        notes.append(why)
+        return cold, None, why
+
+
+def _lost(how: str, runner: TestRunner) -> str:
+    if isinstance(runner, FallbackRunner) and runner.primary is None:
+        return f"{COLD} after the warm worker was lost mid-search"
+    return how
 
 
 @stage("validate")
@@ -46,18 +69,26 @@ def validate(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx, rc, alert = runtime.context, state.root_cause, state.alert
     assert rc is not None and alert is not None
     repo = ctx.clone()
-    command, timeout = state.repo.test_command, ctx.settings.test_timeout_s
+    timeout = ctx.settings.test_timeout_s
     inp = build_input(repo, rc, alert)
     assert inp is not None  # repair escalates first otherwise
     regression, notes = state.regression_test, list(state.repair_notes)
     worktrees = ctx.settings.home / "worktrees"
     worktrees.mkdir(parents=True, exist_ok=True)
     with vcs.worktree(repo, rc.base_sha, parent=worktrees) as workdir:
+        try:  # the base commit's dependencies: the same environment unless they changed
+            env = prepare(ctx, state, workdir)
+        except EnvBuildError as exc:
+            return {"escalation": build_failure(exc), "_summary": f"build failed: {exc}"}
+        if state.environment is None or env.key != state.environment.key \
+                or env.service != state.environment.service:
+            notes.append(describe(env) + " (for the base commit)")
+        sandbox, command = env_sandbox(ctx, env), env.test_command
         if regression is not None:
             (workdir / regression.path).parent.mkdir(parents=True, exist_ok=True)
             (workdir / regression.path).write_text(regression.source)
         started = time.monotonic()
-        runner, worker = _runner(ctx, workdir, command, notes)
+        runner, worker, how = _runner(ctx, sandbox, workdir, env, notes)
         ready = time.monotonic()
         try:
             baseline = runner.run({}, [], timeout)
@@ -70,7 +101,7 @@ def validate(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
             per_candidate = min(timeout, max(5.0, 5 * baseline.seconds))  # loops end here
             validator = Validator(runner, at_base, reproduction, per_candidate,
                                   module_tests_finder(workdir))
-            confirm = confirm_on_disk(ColdRunner(ctx.sandbox, workdir, command), validator,
+            confirm = confirm_on_disk(ColdRunner(sandbox, workdir, command), validator,
                                       timeout)
             searched = time.monotonic()
             result = Search(validator, confirm, mutation_budget=ctx.settings.mutation_budget,
@@ -92,6 +123,7 @@ def validate(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
     update: dict[str, Any] = {
         "candidates": result.candidates, "validations": validations, "chosen": chosen,
         "regression_test": regression, "repair_notes": notes,
+        "environment": env.model_copy(update={"runner": _lost(how, runner)}),
         "_summary": (f"{chosen.strategy} passed after {len(validations)} candidate(s)" if chosen
                      else f"none of {len(validations)} candidate(s) passed"),
     }

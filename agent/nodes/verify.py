@@ -10,6 +10,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
 from agent.context import Context
+from agent.environment import sandbox, test_command
 from agent.nodes.base import stage
 from agent.state import IncidentState, Verification
 from tools import vcs
@@ -32,9 +33,9 @@ def verify(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
         worktrees = ctx.settings.home / "worktrees"
         worktrees.mkdir(parents=True, exist_ok=True)
         with vcs.worktree(repo, shipped.sha, parent=worktrees) as workdir:
-            run = ctx.sandbox.run(workdir, [*state.repo.test_command,
-                                            state.regression_test.nodeid],
-                                  ctx.settings.test_timeout_s)
+            run = sandbox(ctx, state.environment).run(
+                workdir, [*test_command(state), state.regression_test.nodeid],
+                ctx.settings.test_timeout_s)
         scenario_passed = run.passed
         details.append(f"the failing scenario ({state.regression_test.nodeid}) "
                        f"{'passes' if run.passed else 'FAILS'} at {shipped.sha[:10]}")

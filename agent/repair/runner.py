@@ -96,9 +96,10 @@ class WarmWorker:
     __test__ = False
 
     def __init__(self, sandbox: Sandbox, workdir: Path, python: str = "python",
-                 session_timeout_s: float = 900.0) -> None:
+                 session_timeout_s: float = 900.0, pytest_args: list[str] | None = None) -> None:
         self.sandbox, self.workdir = sandbox, workdir
         self.python, self.session_timeout_s = python, session_timeout_s
+        self.pytest_args = list(pytest_args or [])
         self.channel = workdir / ".alertfix-worker"
         self.isolation = ""
         self.preloaded = 0
@@ -117,7 +118,7 @@ class WarmWorker:
         os.mkfifo(self.channel / worker.CHANNEL_OUT)
         self._out_fd = os.open(self.channel / worker.CHANNEL_OUT, os.O_RDONLY | os.O_NONBLOCK)
         command = [self.python, "-c", _WORKER_SOURCE, str(self.channel),
-                   *pytest_scope_args(self.workdir)]
+                   *pytest_scope_args(self.workdir), *self.pytest_args]
         self._thread = threading.Thread(target=self._serve, args=(command,), daemon=True)
         self._thread.start()
         deadline = time.monotonic() + STARTUP_S

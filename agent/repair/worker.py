@@ -1,9 +1,12 @@
 """The warm worker: one interpreter with pytest and the repository's modules imported, that
 forks once per candidate and runs the asked tests in the child.
 
-It runs inside the sandbox (`python -c <this file's text> <channel dir>`), in the worktree,
-and needs only the standard library and pytest. Requests and answers are JSON lines over two
-FIFOs in the channel directory (the worktree is the one place both sides can write):
+It runs inside the sandbox (`python -c <this file's text> <channel dir> [<pytest option>...]`),
+in the worktree, on the repository environment's interpreter and pytest, and needs only the
+standard library and that pytest. The options are those of the repository's test command
+that decide what is collected (a service's `-c`, `--rootdir`, `-o testpaths=...`). Requests
+and answers are JSON lines over two FIFOs in the channel directory (the worktree is the one
+place both sides can write):
 
     request  {"id": 1, "files": {"shop/cart.py": "<new text>"}, "tests": [...], "timeout": 5}
     answer   {"id": 1, "exit_code": 0, "timed_out": false, "seconds": 0.04,

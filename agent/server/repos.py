@@ -42,10 +42,10 @@ class RepositoryMap:
     def _ref(self, service: ServiceRepository) -> RepoRef:
         if self.settings.forge == "local":
             return self.runtime.register_local_repo(
-                Path(service.repository), service.default_branch, service.test_command)
-        ref = RepoRef(name=service.repository,
-                      origin=f"https://github.com/{service.repository}.git",
-                      default_branch=service.default_branch or "main")
-        if service.test_command:
-            ref.test_command = service.test_command
-        return ref
+                Path(service.repository), service.default_branch, service.test_command,
+                service.python, service.setup)
+        return RepoRef(name=service.repository,
+                       origin=f"https://github.com/{service.repository}.git",
+                       default_branch=service.default_branch or "main",
+                       test_command=service.test_command or None, python=service.python,
+                       setup=service.setup)

@@ -53,7 +53,8 @@ def test_killed_during_validate_resumes_without_duplicates(
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     worktrees = home / "worktrees"
     try:
-        _wait_for(lambda: worktrees.exists() and any(worktrees.iterdir()), 120)
+        # validate's warm worker (earlier stages make worktrees too: environment, rca)
+        _wait_for(lambda: any(worktrees.glob("*/repo/.alertfix-worker")), 120)
         time.sleep(0.5)  # inside the sandboxed test run
     finally:
         os.killpg(first.pid, signal.SIGKILL)

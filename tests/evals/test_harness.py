@@ -347,3 +347,27 @@ def test_recorded_answers_complete_a_pagerduty_webhook_through_the_real_client(
     assert recorded_file(api, "/pagerduty/incidents/Q1ABC/alerts?limit=25") == answer.resolve()
     assert recorded_file(api, "/pagerduty/../../case.toml") is None
     assert recorded_file(api, "/pagerduty/incidents/NOPE/alerts") is None
+
+
+@pytest.mark.slow
+def test_a_case_with_its_own_environment_runs_and_is_judged_in_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`[repo] python` and `setup` reach the product's environment: the judge imports a
+    module only the case's setup command installs, so "fixed" means it ran in there."""
+    monkeypatch.setenv("ALERTFIX_ENV_CACHE", str(tmp_path / "envs"))
+    case = _copy_case(FIXED_CASE, tmp_path)
+    setup = ("python -c \"import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()"
+             "['purelib'], 'casehelper.py').write_text('READY = True')\"")
+    toml = case / "case.toml"
+    toml.write_text(toml.read_text().replace(
+        'path_prefix = "/srv/app/"\n',
+        f"path_prefix = \"/srv/app/\"\npython = \"3.11\"\nsetup = '''{setup}'''\n"))
+    judge = case / "judge" / "test_judge.py"
+    judge.write_text("import casehelper\n\nassert casehelper.READY\n" + judge.read_text())
+    spec = load_case(case)
+    assert (spec.repo.python, spec.repo.setup_command()) == ("3.11", setup)
+    result = run_case(case)
+    assert result.status == "fixed", result
+    built = [p for p in (tmp_path / "envs").glob("*/.alertfix-ready")]
+    assert len(built) == 1
+    assert (built[0].parent / "lib" / "python3.11" / "site-packages" / "casehelper.py").exists()
