@@ -93,6 +93,7 @@ def pull_request(state: IncidentState, runtime: Runtime[Context]) -> dict[str, A
         regression=regression, validation=validation, tried=len(state.validations),
         validations=state.validations, candidates=state.candidates,
         notes=state.repair_notes, incident_id=state.incident_id, confidence=confidence,
+        environment=state.environment,
         root_cause_text=text("root_cause.md.j2", rc=rc))
     existed = ctx.forge.find_pull_request(branch)
     pr = ctx.forge.open_pull_request(PullRequestDraft(

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from agent.nodes.base import text
 from agent.repair.confidence import assess
-from agent.state import Candidate, Location, RegressionTest, RootCause, Suspect, Validation
+from agent.state import (
+    Candidate,
+    Environment,
+    Location,
+    RegressionTest,
+    RootCause,
+    Suspect,
+    Validation,
+)
 from guardrails.policy import Policy
 from tools.ports import Alert, Ticket, TicketStatus
 
@@ -23,7 +31,10 @@ def render(candidate: Candidate, validations: list[Validation], candidates: list
                 alert=alert, rc=rc, candidate=candidate, regression=regression,
                 validation=chosen, tried=len(validations), validations=validations,
                 candidates=candidates, notes=["mutation: pairs skipped"], incident_id="inc-1",
-                root_cause_text="the culprit", confidence=confidence)
+                root_cause_text="the culprit", confidence=confidence, environment=Environment(
+                    python="/envs/x/bin/python", python_version="3.11.7",
+                    sources=["requirements.txt"], test_command_from="pytest.ini",
+                    runner="one test process per candidate: the worker did not start"))
 
 
 def candidate(number: int, **extra: object) -> Candidate:
@@ -50,6 +61,7 @@ def test_every_candidate_and_its_rejection_is_listed_and_the_ci_reproduction_nam
     body = render(tried[2], validations, tried)
     assert "the reproduction still fails" in body and "breaks previously passing" in body
     assert "**chosen**" in body and "Mutation number 0" in body
+    assert "dependencies from requirements.txt" in body and "the worker did not start" in body
     assert "`tests/test_fees.py::test_free_at_threshold`, failing at the base" in body
     assert "Last resort" not in body
 
