@@ -32,7 +32,7 @@ from tools.monitors.github_events import (
     PullRequestClosed,
 )
 from tools.monitors.pagerduty import IncidentEvent, PagerDutyClient
-from tools.monitors.sentry import SentryClient
+from tools.monitors.sentry import SentryAPIError, SentryClient
 from tools.ports import Alert
 
 log = logging.getLogger("alertfix.server")
@@ -157,7 +157,16 @@ class Dispatcher:
 
     def handle(self, job: Job) -> None:
         if isinstance(job, AlertJob):
-            self.alert(job.source, job.payload, job.names)
+            payload = job.payload
+            if job.source == "sentry" and self.sentry is not None:
+                # The issue's first-seen is RCA's primary evidence; without the API the event
+                # time stands in (RCA says so), so a failed read keeps the alert going.
+                try:
+                    payload = self.sentry.with_issue(payload)
+                except SentryAPIError as exc:
+                    log.warning("Sentry issue not read (%s): the event time stands in for "
+                                "first-seen", str(exc)[:120])
+            self.alert(job.source, payload, job.names)
         elif isinstance(job, SentryIssueJob):
             if self.sentry is None:
                 log.error("a Sentry issue webhook needs ALERTFIX_SENTRY_API_TOKEN to fetch "
