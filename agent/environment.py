@@ -16,8 +16,9 @@ from agent.context import Context
 from agent.state import DEFAULT_TEST_COMMAND, Environment, IncidentState
 from guardrails.policy import Policy, load_policy
 from tools.ports import Sandbox
-from tools.repo_env import EnvSpec, detect_test_command
+from tools.repo_env import EnvSpec
 from tools.sandbox import SandboxLimits, SubprocessSandbox
+from tools.test_command import detect_test_command
 
 
 def _argv(command: str | tuple[str, ...] | list[str] | None) -> list[str] | None:

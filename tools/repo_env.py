@@ -32,7 +32,6 @@ worktree under test (``{workdir}`` in ``pythonpath``), ``src/`` layouts included
 
 from __future__ import annotations
 
-import configparser
 import contextlib
 import fcntl
 import hashlib
@@ -46,29 +45,14 @@ import sys
 import sysconfig
 import time
 import tomllib
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from tools.ports import TestRun
-from tools.sandbox import SandboxLimits, SubprocessSandbox, pytest_config_file
+from tools.repo_deps import IGNORED_DIRS, InstallPlan, dependency_files, install_plan
+from tools.sandbox import SandboxLimits, SubprocessSandbox
 
-# What decides a repository's dependencies; any change to these means a new environment.
-DEPENDENCY_GLOBS = (
-    "uv.lock",
-    "poetry.lock",
-    "requirements*.txt",
-    "requirements/*.txt",
-    "*requirements.txt",
-    "constraints*.txt",
-    "pyproject.toml",
-    "setup.cfg",
-    "setup.py",
-    "tox.ini",
-    ".python-version",
-)
-# Extras and dependency groups whose packages the test suite is assumed to need.
-TEST_GROUPS = ("test", "tests", "testing", "dev")
 # Host variables that say where the package index is; the build sees these and nothing else.
 INDEX_VARIABLES = (
     "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_TRUSTED_HOST", "PIP_CERT",
@@ -79,8 +63,6 @@ _FORMAT = "alertfix-env-2"  # bump when the layout or the install plan changes
 _READY = ".alertfix-ready"
 _SRC = ".alertfix-src"
 _PLAN = "alertfix-requirements.txt"
-_IGNORED_DIRS = {".git", ".hg", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
-                 ".mypy_cache", ".pytest_cache", ".ruff_cache", ".alertfix-worker"}
 DEFAULT_MAX_AGE_S = 30 * 24 * 3600.0
 DEFAULT_MAX_BYTES = 10 * 1024**3
 _OUTPUT_CHARS = 4000  # of an installer's error, kept for the ticket
@@ -135,268 +117,6 @@ class Interpreter:
     path: str
     version: str  # "3.11.7"
     note: str = ""
-
-
-# ---------------------------------------------------------------- what the repository asks for
-
-
-def dependency_files(repo: Path) -> list[str]:
-    """Repository-relative paths of the files that decide the dependencies, sorted."""
-    found = {p.relative_to(repo).as_posix() for g in DEPENDENCY_GLOBS for p in repo.glob(g)}
-    return sorted(f for f in found if (repo / f).is_file())
-
-
-def _group_requirements(groups: Mapping[str, object], name: str, seen: set[str]) -> list[str]:
-    """A PEP 735 group's requirements, ``{include-group = ...}`` followed."""
-    if name in seen:
-        return []
-    seen.add(name)
-    out: list[str] = []
-    for item in groups.get(name, []) or []:  # type: ignore[attr-defined]
-        if isinstance(item, str):
-            out.append(item)
-        elif isinstance(item, dict) and isinstance(item.get("include-group"), str):
-            out += _group_requirements(groups, item["include-group"], seen)
-    return out
-
-
-def pyproject_requirements(text: str) -> list[str]:
-    """[project] dependencies plus the test-ish extras and dependency groups."""
-    data = tomllib.loads(text)
-    project = data.get("project", {})
-    reqs = list(project.get("dependencies", []))
-    extras = project.get("optional-dependencies", {})
-    groups = data.get("dependency-groups", {})
-    for name in TEST_GROUPS:
-        reqs += extras.get(name, [])
-        reqs += _group_requirements(groups, name, set())
-    own = str(project.get("name", "")).lower().replace("_", "-")
-    # "svc[test]" inside the project's own extras names the project: its deps are listed.
-    reqs = [r for r in reqs if not own or re.split(r"[\s\[<>=!~;@]", r, maxsplit=1)[0]
-            .lower().replace("_", "-") != own]
-    return list(dict.fromkeys(reqs))
-
-
-def poetry_requirements(text: str) -> list[str]:
-    """Every non-optional package of a poetry.lock at its locked version."""
-    data = tomllib.loads(text)
-    reqs = []
-    for package in data.get("package", []):
-        if package.get("optional") or not package.get("name"):
-            continue
-        source = package.get("source") or {}
-        if source.get("type") == "directory":
-            continue  # a path dependency: usually the project itself
-        if source.get("type") in ("git", "url"):
-            ref = source.get("resolved_reference") or source.get("reference") or ""
-            url = f"git+{source['url']}@{ref}" if source["type"] == "git" else source["url"]
-            req = f"{package['name']} @ {url}"
-        else:
-            req = f"{package['name']}=={package['version']}"
-        markers = package.get("markers")
-        if isinstance(markers, str) and markers:
-            req += f" ; {markers}"
-        reqs.append(req)
-    return reqs
-
-
-def setup_cfg_requirements(text: str) -> list[str]:
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read_string(text)
-    lines = parser.get("options", "install_requires", fallback="").splitlines()
-    if parser.has_section("options.extras_require"):
-        for name in TEST_GROUPS:
-            lines += parser.get("options.extras_require", name, fallback="").splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
-
-
-def tox_requirements(text: str, src: Path) -> list[str]:
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read_string(text)
-    deps = parser.get("testenv", "deps", fallback="").splitlines()
-    out = []
-    for line in deps:
-        line = line.split("#", 1)[0].strip().replace("{toxinidir}", str(src))
-        if not line or "{" in line:  # other tox substitutions cannot be resolved here
-            continue
-        if re.match(r"^(\w[\w.-]*:)+\s*", line):  # a factor-conditional line: "py311: x"
-            continue
-        out.append(line)
-    return out
-
-
-def requirement_files(files: Sequence[str]) -> list[str]:
-    return [f for f in files if f.endswith(".txt")
-            and ("requirements" in Path(f).name or f.startswith("requirements/"))]
-
-
-@dataclass
-class InstallPlan:
-    sources: list[str] = field(default_factory=list)  # what the requirements came from
-    requirements: list[str] = field(default_factory=list)  # written to one file
-    files: list[str] = field(default_factory=list)  # requirement files passed with -r
-    editable: bool = False  # install the project itself (a setup.py says what it needs)
-    uv_export: list[str] | None = None  # extras/groups for `uv export` of uv.lock
-
-    @property
-    def empty(self) -> bool:
-        return not (self.requirements or self.files or self.editable
-                    or self.uv_export is not None)
-
-
-def install_plan(src: Path) -> InstallPlan:
-    """What to install for the repository copied at ``src``, in the documented order."""
-    files = dependency_files(src)
-    plan = InstallPlan()
-    pyproject = tomllib.loads((src / "pyproject.toml").read_text()) \
-        if "pyproject.toml" in files else {}
-    if "uv.lock" in files:
-        extras = pyproject.get("project", {}).get("optional-dependencies", {})
-        groups = pyproject.get("dependency-groups", {})
-        args = [f"--extra={n}" for n in TEST_GROUPS if n in extras]
-        args += [f"--group={n}" for n in TEST_GROUPS if n in groups]
-        plan.uv_export = args
-        plan.sources.append("uv.lock")
-        return plan
-    if "poetry.lock" in files:
-        plan.requirements += poetry_requirements((src / "poetry.lock").read_text())
-        plan.sources.append("poetry.lock")
-        return plan
-    plan.files = [f for f in requirement_files(files) if not f.startswith("constraints")]
-    if plan.files:
-        plan.sources += plan.files
-    if pyproject:
-        reqs = pyproject_requirements((src / "pyproject.toml").read_text())
-        if reqs:
-            plan.requirements += reqs
-            plan.sources.append("pyproject.toml")
-    if "setup.cfg" in files:
-        reqs = setup_cfg_requirements((src / "setup.cfg").read_text())
-        if reqs:
-            plan.requirements += reqs
-            plan.sources.append("setup.cfg")
-    if "setup.py" in files and "setup.cfg" not in plan.sources and not pyproject.get(
-            "project", {}).get("dependencies"):
-        text = (src / "setup.py").read_text(errors="replace")
-        if re.search(r"install_requires|extras_require", text):
-            plan.editable = True
-            plan.sources.append("setup.py")
-    if "tox.ini" in files:
-        reqs = tox_requirements((src / "tox.ini").read_text(), src)
-        if reqs:
-            plan.requirements += reqs
-            plan.sources.append("tox.ini")
-    plan.requirements = list(dict.fromkeys(plan.requirements))
-    return plan
-
-
-# ---------------------------------------------------------------- the test command
-
-
-@dataclass(frozen=True)
-class TestCommand:
-    """How the repository's tests run, from the repository root."""
-
-    __test__ = False
-
-    argv: list[str]
-    kind: str  # "pytest", "unittest" or "custom"
-    why: str  # where it came from, for the PR
-    # pytest options the warm worker needs to collect the same suite (a service's -c, say)
-    pytest_args: list[str] = field(default_factory=list)
-
-
-_TEST_NAME = re.compile(r"(^|/)(test[^/]*|[^/]*_test)\.py$")
-_SKIP_DIRS = _IGNORED_DIRS | {"build", "dist", "site-packages", "docs"}
-
-
-def _test_files(directory: Path, limit: int = 400) -> list[Path]:
-    found: list[Path] = []
-    for root, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
-        for name in sorted(files):
-            if _TEST_NAME.search(name):
-                found.append(Path(root) / name)
-                if len(found) >= limit:
-                    return found
-    return found
-
-
-def _unittest_only(files: list[Path]) -> bool:
-    """Every test module is unittest.TestCase classes, and none is written for pytest."""
-    if not files:
-        return False
-    for path in files:
-        text = path.read_text(errors="replace")
-        if re.search(r"^(import pytest|from pytest|from _pytest)|^def test|^async def test",
-                     text, re.MULTILINE) or "TestCase" not in text:
-            return False
-    return True
-
-
-def _prefixed(service: str, paths: list[str]) -> list[str]:
-    return [f"{service}/{p}".rstrip("/") for p in paths] if service else paths
-
-
-def detect_test_command(repo: Path, service: str = "",
-                        configured: Sequence[str] | None = None) -> TestCommand:
-    """The command that runs the repository's (or the service's) tests, from the root.
-
-    pytest with its configuration wherever it lives; ``python -m unittest discover`` when
-    nothing configures pytest and every test module is ``unittest.TestCase``; a service in a
-    subdirectory runs from the root with its own configuration (``-c``) and test paths, so
-    node ids stay repository-relative."""
-    base = repo / service if service else repo
-    if configured:
-        argv = list(configured)
-        kind = "pytest" if any(a.endswith("pytest") for a in argv) else (
-            "unittest" if "unittest" in argv else "custom")
-        options: list[str] = []
-        if kind == "pytest":
-            at = next(i for i, a in enumerate(argv) if a.endswith("pytest"))
-            options = [a for a in argv[at + 1 :] if a != "-q"]
-        return TestCommand(argv, kind, "configured", options)
-    config = pytest_config_file(base)
-    files = _test_files(base)
-    if config is None and _unittest_only(files):
-        dirs = sorted({p.relative_to(base).parts[0] for p in files if len(
-            p.relative_to(base).parts) > 1})
-        start = next((d for d in ("tests", "test") if d in dirs), ".")
-        top = service or "."
-        argv = ["python", "-m", "unittest", "discover", "-v", "-s",
-                _prefixed(service, [start])[0] if start != "." else top, "-t", top]
-        return TestCommand(argv, "unittest", "no pytest configuration and every test module "
-                           "is unittest.TestCase: unittest discovery",
-                           ["-o", "python_files=test*.py"])
-    argv = ["python", "-m", "pytest", "-q"]
-    extra: list[str] = []
-    why = f"pytest, configured in {config}" if config else "pytest (no configuration found)"
-    if service:
-        extra = ["--rootdir=."]
-        if config:
-            extra += ["-c", f"{service}/{config}"]
-        testpaths = _config_testpaths(base, config) or [""]
-        extra += ["-o", "testpaths=" + " ".join(_prefixed(service, testpaths))]
-        why += f" in the service directory {service}/"
-    return TestCommand([*argv, *extra], "pytest", why, extra)
-
-
-def _config_testpaths(directory: Path, config: str | None) -> list[str]:
-    if config is None:
-        return []
-    text = (directory / config).read_text(errors="replace")
-    if config == "pyproject.toml":
-        with contextlib.suppress(tomllib.TOMLDecodeError):
-            tool = tomllib.loads(text).get("tool", {}).get("pytest", {})
-            options = tool.get("ini_options", tool)
-            paths = options.get("testpaths", [])
-            return [paths] if isinstance(paths, str) else list(paths)
-        return []
-    parser = configparser.ConfigParser(interpolation=None)
-    with contextlib.suppress(configparser.Error):
-        parser.read_string(text)
-    section = {"setup.cfg": "tool:pytest"}.get(config, "pytest")
-    return parser.get(section, "testpaths", fallback="").split()
 
 
 # ---------------------------------------------------------------- the interpreter
@@ -696,7 +416,7 @@ class RepoEnvCache:
         self._make_venv(python, path, uv, with_pip=bool(spec.setup) or uv is None)
         src = path / _SRC  # a copy: a setup command or `-e .` may need the whole tree
         shutil.copytree(repo, src, symlinks=True,
-                        ignore=lambda _d, names: [n for n in names if n in _IGNORED_DIRS])
+                        ignore=lambda _d, names: [n for n in names if n in IGNORED_DIRS])
         service_src = src / spec.service if spec.service else src
         env_python = path / "bin" / "python"
         notes: list[str] = []

@@ -17,21 +17,17 @@ from pathlib import Path
 import pytest
 
 from agent.repair.runner import WarmWorker
-from tools.repo_env import (
-    EnvBuildError,
-    EnvSpec,
-    RepoEnv,
-    RepoEnvCache,
+from tools.repo_deps import (
     dependency_files,
-    detect_test_command,
-    find_python,
     install_plan,
     poetry_requirements,
     pyproject_requirements,
     setup_cfg_requirements,
     tox_requirements,
 )
+from tools.repo_env import EnvBuildError, EnvSpec, RepoEnv, RepoEnvCache, find_python
 from tools.sandbox import parse_unittest
+from tools.test_command import detect_test_command
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
