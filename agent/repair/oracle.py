@@ -292,6 +292,8 @@ def differential_test(sandbox: Sandbox, repo: git.Repo, python: str, alert: Aler
     parent = vcs.resolve(repo, f"{culprit.sha}^")
     if parent is None:
         return None, f"the culprit {culprit.sha[:10]} has no parent"
+    if worktrees is not None:
+        worktrees.mkdir(parents=True, exist_ok=True)
     answers = []
     for sha in (base_sha, parent):
         with vcs.worktree(repo, sha, parent=worktrees) as workdir:
