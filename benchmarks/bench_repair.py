@@ -3,7 +3,8 @@
 1. Candidates validated per second on a small repository: the same mutants of one function,
    validated on the reproduction and the module's tests by the warm worker (fork per
    candidate) and by a fresh sandboxed `python -m pytest` per candidate, in the same run;
-   the ratio is the speed-up.
+   the ratio is the speed-up. `warm_recorded_per_s` is the warm worker again with behaviour
+   preservation's call recorder on (as validation runs the module's tests).
 2. The median time from the alert to a validated candidate over incident cases: each case
    run end to end (embedded adapters, as `alertfix eval` does), timed from the alert to the
    end of the validate stage.
@@ -27,6 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent.repair.base import RepairInput
 from agent.repair.mutations import MutationSearch
+from agent.repair.oracle import install_probe
+from agent.repair.preservation import CALLS, CONFIG, PLUGIN
 from agent.repair.runner import ColdRunner, WarmWorker
 from tools import code_index
 from tools.sandbox import SubprocessSandbox
@@ -95,6 +98,13 @@ def throughput(candidates: int, cold: int) -> dict[str, float]:
             for mutant in mutants:
                 worker.run(mutant.changed_files(), tests, 30)
             warm_seconds = time.monotonic() - began
+            install_probe(root)
+            (root / CONFIG).write_text(json.dumps(
+                {"functions": [["shop/fees.py", "shipping_fee"]], "out": CALLS}))
+            began = time.monotonic()
+            for mutant in mutants:
+                worker.run(mutant.changed_files(), [*PLUGIN, *tests], 30)
+            recorded_seconds = time.monotonic() - began
         runner = ColdRunner(sandbox, root, ["python", "-m", "pytest", "-q"])
         began = time.monotonic()
         for mutant in mutants[:cold]:
@@ -103,7 +113,9 @@ def throughput(candidates: int, cold: int) -> dict[str, float]:
     warm_rate = len(mutants) / warm_seconds
     cold_rate = min(cold, len(mutants)) / cold_seconds
     return {"candidates_warm": len(mutants), "worker_start_s": round(ready, 2),
-            "warm_per_s": round(warm_rate, 2), "candidates_cold": min(cold, len(mutants)),
+            "warm_per_s": round(warm_rate, 2),
+            "warm_recorded_per_s": round(len(mutants) / recorded_seconds, 2),
+            "candidates_cold": min(cold, len(mutants)),
             "cold_per_s": round(cold_rate, 3), "speedup": round(warm_rate / cold_rate, 1)}
 
 

@@ -32,6 +32,7 @@ DIR = "_alertfix_oracle"
 MAX_ITEMS = 200
 MAX_DEPTH = 8
 MAX_CALLS = 500  # per function and run
+MAX_ARGS_CHARS, MAX_RESULT_CHARS = 5_000, 20_000  # larger inputs are skipped, not compared
 _STDLIB = {"decimal.Decimal": "from decimal import Decimal", "datetime.date": "import datetime",
            "datetime.datetime": "import datetime", "datetime.time": "import datetime",
            "datetime.timedelta": "import datetime"}
@@ -157,6 +158,9 @@ class _Recorder:
             code.co_flags & 0x08)
         local = frame.f_locals
         args = {n: form(local[n]) for n in code.co_varnames[:count] if n in local}
+        text: str | None = json.dumps(args, sort_keys=True)
+        if _opaque(args) or len(text or "") > MAX_ARGS_CHARS:
+            text = None  # an input that cannot be told apart from another is not compared
         raised = [False]
         test = self.test
 
@@ -165,8 +169,10 @@ class _Recorder:
                 raised[0] = True
             elif event == "return":
                 result = {"raised": True} if raised[0] and arg is None else form(arg)
-                self.calls.append({"test": test, "function": key, "args": json.dumps(
-                    args, sort_keys=True) if not _opaque(args) else None, "result": result})
+                if len(json.dumps(result)) > MAX_RESULT_CHARS:
+                    result = {"opaque": "a result too large to keep"}
+                self.calls.append({"test": test, "function": key, "args": text,
+                                   "result": result})
             return on
 
         return on
@@ -197,8 +203,8 @@ def _hookwrapper(function: Any) -> Any:
     return pytest.hookimpl(hookwrapper=True)(function)
 
 
-@_hookwrapper
-def pytest_runtest_protocol(item: Any, nextitem: Any) -> Any:
+def _traced(item: Any) -> Any:
+    """Trace the calls made while the test's setup or body runs (not pytest's own work)."""
     if _recorder is None:
         yield
         return
@@ -209,6 +215,16 @@ def pytest_runtest_protocol(item: Any, nextitem: Any) -> Any:
         yield
     finally:
         sys.settrace(previous)
+
+
+@_hookwrapper
+def pytest_runtest_setup(item: Any) -> Any:
+    yield from _traced(item)
+
+
+@_hookwrapper
+def pytest_runtest_call(item: Any) -> Any:
+    yield from _traced(item)
 
 
 def pytest_unconfigure(config: Any) -> None:

@@ -8,10 +8,12 @@ module's tests that validation makes anyway, in the warm worker or the cold runn
 the arguments' form at the call, the result's form at the return. At the base the same
 tests are run twice with the recorder, once per set of functions, and kept are the calls
 made by tests that passed, that returned (not raised), whose arguments have a form, and
-whose result was the same every time for the same arguments (so clocks and counters drop
-out). A candidate whose run returns something else for one of those inputs, or raises
-where the base returned, is rejected, the reason naming the function, the test and the
-input.
+whose result was the same every time for the same test and arguments (so clocks and
+counters drop out). An input is the test and the arguments together: a function may read
+more than its arguments (the environment, a module's state, which a test sets up), so a
+call is only compared with the base's calls in the same test. A candidate whose run
+returns something else for one of those inputs, or raises where the base returned, is
+rejected, the reason naming the function, the test and the input.
 
 When the recorder cannot run (the plugin did not load, no tests exercise the function),
 preservation says so once in the notes and does not reject anything.
@@ -117,8 +119,8 @@ class Preservation:
     notes: list[str] = field(default_factory=list)
     enabled: bool = True
     base_sources: dict[str, str] = field(default_factory=dict)
-    expected: dict[tuple[str, str], Any] = field(default_factory=dict)  # (fn, args) -> result
-    where: dict[tuple[str, str], str] = field(default_factory=dict)  # (fn, args) -> a test
+    # (test, function, arguments) -> the result at the base
+    expected: dict[tuple[str, str, str], Any] = field(default_factory=dict)
     recorded: set[Function] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -144,7 +146,7 @@ class Preservation:
 
     def _record_base(self, runner: TestRunner, functions: list[Function],
                      tests: list[str]) -> None:
-        seen: dict[tuple[str, str], list[Any]] = {}
+        seen: dict[tuple[str, str, str], list[Any]] = {}
         for _ in range(2):
             self._configure(functions)
             runner.run({}, [*PLUGIN, *tests], self.timeout_s)
@@ -159,9 +161,8 @@ class Preservation:
                 if call["args"] is None or self.baseline.get(call["test"]) != "passed" \
                         or call["result"] == {"raised": True}:
                     continue
-                key = (call["function"], call["args"])
+                key = (call["test"], call["function"], call["args"])
                 seen.setdefault(key, []).append(call["result"])
-                self.where.setdefault(key, call["test"])
         for key, results in seen.items():
             if all(same(results[0], r) for r in results[1:]) and len(results) > 1:
                 self.expected[key] = results[0]
@@ -192,7 +193,7 @@ class Preservation:
             return ""
         changed = []
         for call in calls:
-            key = (call["function"], call["args"])
+            key = (call["test"], call["function"], call["args"])
             if call["args"] is None or key not in self.expected:
                 continue
             before, now = self.expected[key], call["result"]
@@ -201,6 +202,6 @@ class Preservation:
                 args = ", ".join(f"{k}={show(v, 60)}" for k, v in json.loads(
                     call["args"]).items() if k != "self")
                 changed.append(f"`{name}({args})` in {path} returned {show(before)} at the base "
-                               f"(in {self.where[key]}), now "
+                               f"(in {call['test']}), now "
                                f"{'raises' if now == {'raised': True} else show(now)}")
         return "; ".join(changed[:2])

@@ -2,7 +2,9 @@
 Sentry captured in its frame `vars` (or the values a PagerDuty traceback carried, once
 parsed into the same `vars`), and expect no exception; when the caller's frame shows what
 type the result had (`total = apply_coupon(total, code)` with `total` a float), expect that
-type too. A function without parameters is replayed as is.
+type too. A function without parameters is replayed as is. This is the fallback: where the
+culprit's parent returned a value for the same call, agent.repair.oracle writes a test that
+expects it instead; `RegressionTest.oracle_strength` says which the test is.
 
 Frame values arrive serialised by the SDK: strings as their repr (`"'gold'"`), numbers, None
 and booleans as JSON, containers as JSON with the same rules inside, other objects as their

@@ -5,14 +5,16 @@ give it: rejected, naming the function and the input. A guard for qty == 0 is ac
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from agent.repair.preservation import Preservation, changed_functions, same
+from agent.repair.preservation import CALLS, PLUGIN, Preservation, changed_functions, same
 from agent.repair.runner import ColdRunner, WarmWorker
 from agent.repair.validation import Validator, module_tests_finder, outcomes
 from agent.state import Candidate
+from tools.ports import TestRun
 from tools.sandbox import SubprocessSandbox
 
 PRICES = '''import time
@@ -111,3 +113,41 @@ def test_the_recorder_runs_in_the_cold_runner_too(repo: Path) -> None:
                           preservation=Preservation(repo, at_base, 60, []))
     assert validator.quick(candidate("shifted", SHIFTED)).stage == "behaviour"
     assert (repo / "shop" / "prices.py").read_text() == PRICES
+
+
+class Recorded:
+    """A runner whose runs 'record' the given calls: base ones without files."""
+
+    isolation = "none"
+
+    def __init__(self, workdir: Path, base: list[dict[str, object]],
+                 candidate: list[dict[str, object]]) -> None:
+        self.workdir, self.base, self.candidate = workdir, base, candidate
+
+    def run(self, files: dict[str, str], tests: list[str], timeout_s: float) -> TestRun:
+        calls = self.candidate if files else self.base
+        (self.workdir / CALLS).write_text(json.dumps({"calls": calls}))
+        return TestRun(command=tests, exit_code=0)
+
+
+def test_an_input_is_the_test_and_the_arguments(repo: Path) -> None:
+    """A function reading the environment gives another result in the reproduction (which
+    failed at the base) than in the test that set the variable: not a change."""
+    def call(test: str, result: object) -> dict[str, object]:
+        return {"test": test, "function": "shop/prices.py::unit_price", "args": "{}",
+                "result": result}
+
+    at_base = {"tests/test_prices.py::test_env": "passed", REPRODUCTION: "failed"}
+    base = [call("tests/test_prices.py::test_env", {"dict": [["host", "smtp.test"]]}),
+            call(REPRODUCTION, {"raised": True})]
+    now = [call("tests/test_prices.py::test_env", {"dict": [["host", "smtp.test"]]}),
+           call(REPRODUCTION, {"dict": [["host", None]]})]
+    runner = Recorded(repo, base, now)
+    preservation = Preservation(repo, at_base, 5, [])
+    assert preservation.plugin_args(runner, candidate("c", GUARDED), ["tests"]) == PLUGIN
+    runner.run({"x": ""}, [], 5)
+    assert preservation.changes() == ""
+    runner.candidate = [call("tests/test_prices.py::test_env", {"dict": [["host", None]]})]
+    runner.run({"x": ""}, [], 5)
+    assert "returned {'host': 'smtp.test'} at the base (in tests/test_prices.py::test_env), " \
+           "now {'host': None}" in preservation.changes()
