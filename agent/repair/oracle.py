@@ -28,10 +28,12 @@ is neither, so a line rewritten for another key does not mark its neighbours. Th
 - **not compared** when another name on its path is dropped (its container moved);
 - **required** otherwise: present and equal (floats with `pytest.approx`).
 
-A scalar result has no names and is always compared: a feature that deliberately changed
-the value for this very input makes the right fix fail too, and then no candidate passes
-and the incident is escalated rather than fixed wrongly. Leaves alertfix cannot write as a
-literal (objects without a usable repr) are not compared; at most MAX_ASSERTS leaves are.
+The call runs twice at the parent; a leaf whose value differs between the two (a clock, a
+counter, a random id) is not compared. A scalar result has no names and is always
+compared: a feature that deliberately changed the value for this very input makes the
+right fix fail too, and then no candidate passes and the incident is escalated rather than
+fixed wrongly. Leaves alertfix cannot write as a literal (objects without a usable repr)
+are not compared; at most MAX_ASSERTS leaves are.
 """
 
 from __future__ import annotations
@@ -200,13 +202,17 @@ def _path(steps: list[tuple[str, Any]]) -> str:
     return "result" + "".join(f".{v}" if kind == "attr" else f"[{v!r}]" for kind, v in steps)
 
 
-def assertions(shape: Any, added: set[str], dropped: set[str]) -> tuple[list[str], set[str],
-                                                                         list[str]]:
-    """The assert lines, their imports and the compared paths, by the rule above."""
+def assertions(shape: Any, added: set[str], dropped: set[str],
+               again: Any = None) -> tuple[list[str], set[str], list[str]]:
+    """The assert lines, their imports and the compared paths, by the rule above; with
+    `again` (the same call's second result), leaves that differ between the two are left out."""
     lines, imports, compared = [], set(), []
+    stable = {_path(leaf.steps): leaf.value for leaf in leaves(again if again is not None
+                                                                 else shape)}
     for leaf in leaves(shape):
         names = [v for kind, v in leaf.steps if kind != "index" and isinstance(v, str)]
-        if any(n in added for n in names) or any(n in dropped for n in names[:-1]):
+        if any(n in added for n in names) or any(n in dropped for n in names[:-1]) \
+                or stable.get(_path(leaf.steps)) != leaf.value:
             continue
         last = leaf.steps[-1] if leaf.steps else None
         expected = f"pytest.approx({leaf.value})" if leaf.is_float else leaf.value
@@ -233,28 +239,29 @@ def _raised(answer: dict[str, Any], exception_type: str) -> bool:
 
 
 def choose(calls: list[ReplayCall], at_base: dict[str, Any], at_parent: dict[str, Any],
-           exception_type: str) -> tuple[ReplayCall | None, Any, str]:
+           exception_type: str) -> tuple[ReplayCall | None, dict[str, Any], str]:
     """The deepest call that raises the alert's error at the base and returns at the parent,
-    with the parent's result; or None and why there is none."""
+    with the parent's answer (its result, twice); or None and why there is none."""
     why = []
     for i, call in enumerate(calls):
         base, parent = at_base.get(str(i), {}), at_parent.get(str(i), {})
         if not _raised(base, exception_type):
             why.append(f"`{call.function}` did not raise {exception_type or 'an error'} when "
                        f"replayed at the base ({base.get('raised') or 'it returned'})")
-        elif "result" not in parent:
+        elif "result" not in parent or "again" not in parent:
             why.append(f"`{call.function}` also failed at the culprit's parent "
                        f"({parent.get('raised') or 'the probe did not run'})")
         else:
-            return call, parent["result"], ""
-    return None, None, "; ".join(why[:3]) or "no call could be replayed"
+            return call, parent, ""
+    return None, {}, "; ".join(why[:3]) or "no call could be replayed"
 
 
-def write_differential_test(alert: Alert, call: ReplayCall, result: Any, parent_sha: str,
-                            culprit: CulpritChange, test_dir: str,
+def write_differential_test(alert: Alert, call: ReplayCall, answer: dict[str, Any],
+                            parent_sha: str, culprit: CulpritChange, test_dir: str,
                             ticket_key: str) -> RegressionTest | None:
+    """The test expecting `answer` (the parent's, the result twice) from `call`."""
     added, dropped = culprit_writes(culprit)
-    lines, imports, compared = assertions(result, added, dropped)
+    lines, imports, compared = assertions(answer["result"], added, dropped, answer["again"])
     if not lines:
         return None
     error = alert.exception_type or "error"
@@ -298,10 +305,10 @@ def differential_test(sandbox: Sandbox, repo: git.Repo, python: str, alert: Aler
     for sha in (base_sha, parent):
         with vcs.worktree(repo, sha, parent=worktrees) as workdir:
             answers.append(run_calls(sandbox, workdir, python, calls))
-    call, result, why = choose(calls, answers[0], answers[1], alert.exception_type)
+    call, answer, why = choose(calls, answers[0], answers[1], alert.exception_type)
     if call is None:
         return None, why
-    test = write_differential_test(alert, call, result, parent, culprit, test_dir, ticket_key)
+    test = write_differential_test(alert, call, answer, parent, culprit, test_dir, ticket_key)
     if test is None:
         return None, (f"what `{call.function}` returned at the parent cannot be written as a "
                       "value, or every part of it is written anew by the culprit")

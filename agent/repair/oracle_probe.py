@@ -5,8 +5,9 @@ the plugin). The host writes this file's text into the worktree as `_alertfix_or
 and uses it two ways:
 
 - `python -c <this text> probe <spec.json>`: run each call of the spec (a small script that
-  imports the function and sets `__result__`) and write, per call, the result's form or the
-  exception it raised. The differential oracle runs it at the culprit's parent and the base.
+  imports the function and sets `__result__`) twice and write, per call, the result's form
+  each time or the exception it raised. The differential oracle runs it at the culprit's
+  parent and the base.
 - `pytest -p _alertfix_oracle.probe ...`: record every call of the functions named in
   `_alertfix_oracle/config.json` (path and qualified name) made while the tests run: its
   arguments' form at the call, its result's form at the return (or that it raised), and the
@@ -114,12 +115,17 @@ def probe(spec_path: str) -> None:
         spec = json.load(f)
     answers = {}
     for call in spec["calls"]:
-        space: dict[str, Any] = {}
-        try:
-            exec(compile(call["script"], "<alertfix probe>", "exec"), space)
-            answers[call["id"]] = {"result": form(space["__result__"])}
-        except BaseException as exc:  # what the call raised is the answer
-            answers[call["id"]] = {"raised": type(exc).__name__, "message": str(exc)[:300]}
+        answer: dict[str, Any] = {}
+        for field in ("result", "again"):  # twice: what differs is a clock, a counter, an id
+            space: dict[str, Any] = {}
+            try:
+                exec(compile(call["script"], "<alertfix probe>", "exec"), space)
+                answer[field] = form(space["__result__"])
+            except BaseException as exc:  # what the call raised is the answer
+                answer.setdefault("raised", type(exc).__name__)
+                answer.setdefault("message", str(exc)[:300])
+                break
+        answers[call["id"]] = answer
     with open(spec["out"], "w") as f:
         json.dump(answers, f)
 

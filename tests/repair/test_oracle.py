@@ -99,6 +99,12 @@ def test_the_culprits_writes_split_into_added_and_dropped() -> None:
     assert lines[0] == "    assert result['total'] == pytest.approx(12.0)\n"
     assert "result.get('user', 7) == 7" in lines[1] and len(lines) == 2
     assert imports == {"import pytest"} and compared == ["result['total']", "result['user']"]
+    again = {"dict": [["total", 12.0], ["user", 7], ["user_id", 8]]}
+    clocked = {"dict": [["at", 1.5], ["total", 12.0]]}
+    lines, _, compared = assertions(clocked, set(), set(), {"dict": [["at", 2.5],
+                                                                     ["total", 12.0]]})
+    assert compared == ["result['total']"]  # what differed between two runs is a clock
+    assert assertions(shape, added, dropped, again)[2] == [*compared, "result['user']"]
 
 
 @pytest.mark.slow
