@@ -128,6 +128,12 @@ class RegressionTest(BaseModel):
     description: str
     reproduces: bool | None = None  # did it fail at the base commit with the alert's error?
     asserts_type: str = ""  # the result type the test checks, when the event showed it
+    # What the test checks of the result: the value the culprit's parent returned for the same
+    # input ("differential value"), its type ("type only"), or only that nothing is raised.
+    oracle_strength: Literal["differential value", "type only", "no-raise only"] = (
+        "no-raise only")
+    expected_from: str = ""  # the commit whose result is the expected value (differential)
+    compared: list[str] = Field(default_factory=list)  # the parts of the result asserted
 
 
 class Candidate(BaseModel):

@@ -3,7 +3,8 @@
 1. Candidates validated per second on a small repository: the same mutants of one function,
    validated on the reproduction and the module's tests by the warm worker (fork per
    candidate) and by a fresh sandboxed `python -m pytest` per candidate, in the same run;
-   the ratio is the speed-up.
+   the ratio is the speed-up. `warm_recorded_per_s` is the warm worker again with behaviour
+   preservation's call recorder on (as validation runs the module's tests).
    With `--deps`, the same in a repository with a real dependency (`requests`, from the
    index): its environment is built by tools/repo_env.py (timed cold, with an empty cache,
    then found again as another process would find it), and both runners use it.
@@ -31,6 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent.repair.base import RepairInput
 from agent.repair.mutations import MutationSearch
+from agent.repair.oracle import install_probe
+from agent.repair.preservation import CALLS, CONFIG, PLUGIN
 from agent.repair.runner import ColdRunner, WarmWorker
 from tools import code_index
 from tools.ports import Sandbox
@@ -130,6 +133,13 @@ def throughput(candidates: int, cold: int, deps: bool = False) -> dict[str, floa
             for mutant in mutants:
                 worker.run(mutant.changed_files(), tests, 30)
             warm_seconds = time.monotonic() - began
+            install_probe(root)
+            (root / CONFIG).write_text(json.dumps(
+                {"functions": [["shop/fees.py", "shipping_fee"]], "out": CALLS}))
+            began = time.monotonic()
+            for mutant in mutants:
+                worker.run(mutant.changed_files(), [*PLUGIN, *tests], 30)
+            recorded_seconds = time.monotonic() - began
         runner = ColdRunner(sandbox, root, ["python", "-m", "pytest", "-q"])
         began = time.monotonic()
         for mutant in mutants[:cold]:
@@ -138,7 +148,9 @@ def throughput(candidates: int, cold: int, deps: bool = False) -> dict[str, floa
     warm_rate = len(mutants) / warm_seconds
     cold_rate = min(cold, len(mutants)) / cold_seconds
     return {**built, "candidates_warm": len(mutants), "worker_start_s": round(ready, 2),
-            "warm_per_s": round(warm_rate, 2), "candidates_cold": min(cold, len(mutants)),
+            "warm_per_s": round(warm_rate, 2),
+            "warm_recorded_per_s": round(len(mutants) / recorded_seconds, 2),
+            "candidates_cold": min(cold, len(mutants)),
             "cold_per_s": round(cold_rate, 3), "speedup": round(warm_rate / cold_rate, 1)}
 
 

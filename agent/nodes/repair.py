@@ -1,6 +1,7 @@
 """repair: candidate patches of the faulty function (templates, partial revert), and a
-regression test from the event. Mutation search and the full revert need test runs, so they
-happen in validate, after these."""
+regression test from the event, asserting the value the culprit's parent returned for the
+same input where it can (agent.repair.oracle). Mutation search and the full revert need test
+runs, so they happen in validate, after these."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import Context
+from agent.environment import sandbox as env_sandbox
 from agent.nodes.base import stage
 from agent.repair.inputs import build_input
+from agent.repair.oracle import differential_test
 from agent.repair.regression import test_dir, write_regression_test
 from agent.repair.search import propose_candidates
 from agent.state import IncidentState
@@ -33,8 +36,19 @@ def repair(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
                for f in rc.frames if f.in_app and f.repo_path}
     regression = None
     if alert.source != "ci":  # a ci alert's reproduction is the failing test itself
-        regression = write_regression_test(alert, rc.frames, sources, test_dir(files),
-                                           state.ticket.key)
+        no_value = "there is no culprit commit whose parent could show the expected value"
+        if inp.culprit is not None and not rc.no_culprit_in_history:
+            worktrees = ctx.settings.home / "worktrees"
+            worktrees.mkdir(parents=True, exist_ok=True)
+            regression, no_value = differential_test(
+                env_sandbox(ctx, state.environment), repo, "python", alert, rc.frames,
+                sources, rc.base_sha, inp.culprit, test_dir(files), state.ticket.key, worktrees)
+        if regression is None:
+            regression = write_regression_test(alert, rc.frames, sources, test_dir(files),
+                                               state.ticket.key, no_value=no_value)
+            if regression is not None:
+                notes.append(f"regression test: {regression.oracle_strength}, not the value "
+                             f"returned before the culprit: {no_value}")
         if regression is None:
             notes.append("regression test: the arguments of the failing call could not be "
                          "rebuilt from the event (no in-app frame had all of them captured "

@@ -20,6 +20,7 @@ from agent.environment import sandbox as env_sandbox
 from agent.nodes.base import stage
 from agent.nodes.environment import build_failure
 from agent.repair.inputs import build_input
+from agent.repair.preservation import Preservation
 from agent.repair.runner import ColdRunner, FallbackRunner, TestRunner, WarmWorker, WorkerError
 from agent.repair.search import Search
 from agent.repair.validation import (
@@ -100,7 +101,9 @@ def validate(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
                 at_base = {n: o for n, o in at_base.items() if not n.startswith(dropped)}
             per_candidate = min(timeout, max(5.0, 5 * baseline.seconds))  # loops end here
             validator = Validator(runner, at_base, reproduction, per_candidate,
-                                  module_tests_finder(workdir))
+                                  module_tests_finder(workdir),
+                                  preservation=Preservation(workdir, at_base, per_candidate,
+                                                            notes))
             confirm = confirm_on_disk(ColdRunner(sandbox, workdir, command), validator,
                                       timeout)
             searched = time.monotonic()

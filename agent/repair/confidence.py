@@ -41,11 +41,11 @@ def _evidence(rc: RootCause) -> tuple[float, str]:
 
 
 def _oracle(regression: RegressionTest | None, validation: Validation) -> tuple[float, str]:
-    strength = getattr(regression, "oracle", "") if regression is not None else ""
     if regression is not None and regression.reproduces:
-        if strength == "differential":
+        if regression.oracle_strength == "differential value":
             return 0.25, ("the regression test fails before and passes after, and asserts "
-                          "the value the code returned before the culprit")
+                          f"the value the code returned at {regression.expected_from[:10]}, "
+                          "before the culprit")
         return 0.15, "the regression test fails before and passes after (it checks the " \
                      "error is gone, not the value)"
     if validation.reproduction:

@@ -2,7 +2,9 @@
 Sentry captured in its frame `vars` (or the values a PagerDuty traceback carried, once
 parsed into the same `vars`), and expect no exception; when the caller's frame shows what
 type the result had (`total = apply_coupon(total, code)` with `total` a float), expect that
-type too. A function without parameters is replayed as is.
+type too. A function without parameters is replayed as is. This is the fallback: where the
+culprit's parent returned a value for the same call, agent.repair.oracle writes a test that
+expects it instead; `RegressionTest.oracle_strength` says which the test is.
 
 Frame values arrive serialised by the SDK: strings as their repr (`"'gold'"`), numbers, None
 and booleans as JSON, containers as JSON with the same rules inside, other objects as their
@@ -245,10 +247,42 @@ def result_type(caller: Frame | None, function: str) -> str:
     return _TYPE_NAMES.get(type(value), "") if value is not _UNKNOWN else ""
 
 
-def write_regression_test(alert: Alert, frames: list[Frame], sources: dict[str, str],
-                          test_dir: str, ticket_key: str) -> RegressionTest | None:
-    """A pytest module replaying the deepest in-app call whose arguments were all captured."""
+@dataclass
+class ReplayCall:
+    """One in-app call of the stack whose arguments can be rebuilt: what a test replays."""
+
+    module: str
+    function: str
+    arguments: dict[str, Rebuilt]
+    caller: Frame | None
+
+    @property
+    def args(self) -> str:
+        return ", ".join(f"{k}={v.text}" for k, v in self.arguments.items())
+
+    @property
+    def imports(self) -> list[str]:
+        return sorted(set().union(*(v.imports for v in self.arguments.values())))
+
+    @property
+    def names(self) -> list[str]:
+        return sorted({self.function}.union(*(v.names for v in self.arguments.values())))
+
+    def header(self) -> str:
+        """The test module's import lines for this call."""
+        return ("".join(f"{line}\n" for line in self.imports)
+                + f"from {self.module} import {', '.join(self.names)}\n")
+
+    def script(self) -> str:
+        """The call as a script setting `__result__` (what the probe runs)."""
+        return self.header() + f"__result__ = {self.function}({self.args})\n"
+
+
+def replayable_calls(frames: list[Frame], sources: dict[str, str]) -> list[ReplayCall]:
+    """The in-app calls whose arguments were captured (or written literally in the caller's
+    line), deepest first."""
     in_app = [f for f in frames if f.in_app and f.repo_path and f.lineno]
+    found = []
     for depth in range(len(in_app) - 1, -1, -1):
         frame = in_app[depth]
         assert frame.repo_path is not None
@@ -258,32 +292,48 @@ def write_regression_test(alert: Alert, frames: list[Frame], sources: dict[str, 
             continue
         caller = in_app[depth - 1] if depth > 0 else None
         call = _call_arguments(frame, source) or _call_in_caller(frame, caller, source)
-        if call is None:
-            continue
-        function, arguments = call
-        expected = result_type(caller, function)
-        slug = re.sub(r"[^a-z0-9]+", "_", ticket_key.lower()).strip("_")
-        test_name = f"test_{function}_does_not_raise_{alert.exception_type.lower() or 'error'}"
-        args = ", ".join(f"{k}={v.text}" for k, v in arguments.items())
-        imports = sorted(set().union(*(v.imports for v in arguments.values())))
-        names = sorted({function}.union(*(v.names for v in arguments.values())))
-        check = (f"    result = {function}({args})\n"
-                 f"    assert isinstance(result, {expected})\n") if expected else (
-                 f"    {function}({args})\n")
-        body = (
-            f'"""Regression test for {ticket_key}, written by alertfix from the event.\n\n'
-            f"Replays the call that raised {alert.exception_type} in production, with the\n"
-            f'arguments the error report captured."""\n\n'
-            + "".join(f"{line}\n" for line in imports) + ("\n" if imports else "")
-            + f"from {module} import {', '.join(names)}\n\n\n"
-            f"def {test_name}() -> None:\n"
-            + check
-        )
-        path = f"{test_dir}/test_alertfix_{slug}.py" if test_dir else f"test_alertfix_{slug}.py"
-        shown = f" and returns a {expected.strip('()')}" if expected else ""
-        return RegressionTest(
-            path=path, source=body, nodeid=f"{path}::{test_name}", asserts_type=expected,
-            description=f"calls `{module}.{function}` with the arguments captured when "
-                        f"{alert.exception_type} was raised, and checks it no longer raises"
-                        f"{shown}")
-    return None
+        if call is not None:
+            found.append(ReplayCall(module, call[0], call[1], caller))
+    return found
+
+
+def test_path(test_dir: str, ticket_key: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "_", ticket_key.lower()).strip("_")
+    return f"{test_dir}/test_alertfix_{slug}.py" if test_dir else f"test_alertfix_{slug}.py"
+
+
+def write_regression_test(alert: Alert, frames: list[Frame], sources: dict[str, str],
+                          test_dir: str, ticket_key: str,
+                          no_value: str = "") -> RegressionTest | None:
+    """A pytest module replaying the deepest in-app call whose arguments were all captured,
+    checking it does not raise (and the result's type, when the caller's frame showed it).
+    `no_value` says why the test cannot assert the value (see agent.repair.oracle)."""
+    calls = replayable_calls(frames, sources)
+    if not calls:
+        return None
+    call = calls[0]
+    expected = result_type(call.caller, call.function)
+    test_name = (f"test_{call.function}_does_not_raise_"
+                 f"{alert.exception_type.lower() or 'error'}")
+    check = (f"    result = {call.function}({call.args})\n"
+             f"    assert isinstance(result, {expected})\n") if expected else (
+             f"    {call.function}({call.args})\n")
+    weaker = f"\n\nIt does not check the value returned: {no_value}." if no_value else ""
+    body = (
+        f'"""Regression test for {ticket_key}, written by alertfix from the event.\n\n'
+        f"Replays the call that raised {alert.exception_type} in production, with the\n"
+        f'arguments the error report captured.{weaker}"""\n\n'
+        + "".join(f"{line}\n" for line in call.imports) + ("\n" if call.imports else "")
+        + f"from {call.module} import {', '.join(call.names)}\n\n\n"
+        f"def {test_name}() -> None:\n"
+        + check
+    )
+    path = test_path(test_dir, ticket_key)
+    shown = f" and returns a {expected.strip('()')}" if expected else ""
+    why = f" (not the value: {no_value})" if no_value else ""
+    return RegressionTest(
+        path=path, source=body, nodeid=f"{path}::{test_name}", asserts_type=expected,
+        oracle_strength="type only" if expected else "no-raise only",
+        description=f"calls `{call.module}.{call.function}` with the arguments captured when "
+                    f"{alert.exception_type} was raised, and checks it no longer raises"
+                    f"{shown}{why}")

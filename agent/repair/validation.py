@@ -3,8 +3,10 @@ tests reproduce the failure, which tests belong to a changed module, and the con
 disk with the repository's own command.
 
 Stages: the reproduction (must pass), the tests of the changed module (none that passed at
-the base may fail), then the whole suite for the best few; each Validation says where the
-candidate stopped and why.
+the base may fail, and, with a Preservation, none of the functions the candidate changes may
+return something else for an input those tests gave them at the base: stage "behaviour"),
+then the whole suite for the best few; each Validation says where the candidate stopped and
+why.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agent.repair.preservation import Preservation
 from agent.repair.runner import ColdRunner, TestRunner
 from agent.state import Candidate, RegressionTest, Validation
 from tools.ports import Alert, TestRun
@@ -37,6 +40,7 @@ class Validator:
     timeout_s: float
     module_tests: Callable[[Candidate], list[str]]
     spent: list[float] = field(default_factory=list)
+    preservation: Preservation | None = None  # return values of existing tests' inputs
 
     def _broken(self, run: TestRun, whole_suite: bool) -> list[str]:
         now = outcomes(run)
@@ -65,7 +69,9 @@ class Validator:
                                     why, "reproduction")
         tests = [t for t in self.module_tests(candidate) if t not in self.reproduction]
         if tests:
-            run = self._run(candidate, tests)
+            record = (self.preservation.plugin_args(self.runner, candidate, tests)
+                      if self.preservation is not None else [])
+            run = self._run(candidate, [*record, *tests])
             seconds += run.seconds
             broken = self._broken(run, whole_suite=False)
             if broken or run.timed_out:
@@ -73,6 +79,11 @@ class Validator:
                     "breaks previously passing tests: " + ", ".join(broken[:3]))
                 return self._record(candidate, regression_passed, False, broken, seconds,
                                     why, "module")
+            changed = self.preservation.changes() if record and self.preservation else ""
+            if changed:
+                return self._record(candidate, regression_passed, False, [], seconds,
+                                    "changes what a function returns for an input of an "
+                                    "existing passing test: " + changed, "behaviour")
         return self._record(candidate, regression_passed, False, [], seconds,
                             "passed the reproduction and the module's tests; suite not run",
                             "module")

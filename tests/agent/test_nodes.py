@@ -112,7 +112,10 @@ def test_repair_validate_and_pull_request(event: dict[str, Any], repo_ref: RepoR
                                           context: Context) -> None:
     state = _through(_state(event, repo_ref), node_runtime, intake, ticket, rca, repair)
     assert state.candidates and state.candidates[0].strategy == "template:key-get"
-    assert state.regression_test and "loyalty_factor(customer=" in state.regression_test.source
+    # loyalty_factor did not exist before the culprit: its caller's value there is expected
+    assert state.regression_test and "checkout_total(customer=" in state.regression_test.source
+    assert state.regression_test.oracle_strength == "differential value"
+    assert "assert result == pytest.approx(24.0)" in state.regression_test.source
 
     state = _through(state, node_runtime, validate)
     assert state.chosen is not None

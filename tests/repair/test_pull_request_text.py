@@ -106,6 +106,12 @@ def test_confidence_bands_follow_kind_evidence_and_oracle() -> None:
     follows = candidate(1, strategy="template:complete-rename")
     high = assess(follows, _rc(True), regression, passed, Policy())
     assert high.band == "high" and any("confirmed" in r for r in high.reasons)
+    valued = regression.model_copy(update={"oracle_strength": "differential value",
+                                           "expected_from": "p" * 40})
+    stronger = assess(candidate(4, strategy="template:type-conversion"), _rc(False), valued,
+                      passed, Policy())
+    assert any("asserts the value the code returned at pppppppppp" in r
+               for r in stronger.reasons)
     mitigation = candidate(2, strategy="template:none-guard", fix_class="mitigation",
                            masks="hides None")
     # By default a mitigation is a patch on the ticket, not a PR; a repository that wants
