@@ -109,7 +109,9 @@ def _dependencies(
         if old is not None and new is not None:
             added = sorted(new - old)
             reasons += [f"adds dependency {inline(n)} in {item.shown}; {rule}" for n in added]
-        elif is_opaque_manifest(item.path):
+        elif is_opaque_manifest(item.path) and item.path not in scope_paths:
+            # A file on the failing stack is running code (a package's `notify/setup.py`
+            # module), not a packaging manifest.
             reasons.append(f"changes dependency manifest {item.shown}; {rule}")
     # A module some changed file already imported is an existing dependency, wherever it is.
     known = {m for f in files if f.before_facts for m in f.before_facts.imports}

@@ -50,3 +50,18 @@ def test_a_disabled_policy_says_only_that() -> None:
     assert gate([FIX], parse_policy("enabled: false")).reasons == (
         "alertfix is disabled for this repository (enabled: false in .github/alertfix.yml)",
     )
+
+
+def test_a_module_named_setup_on_the_stack_is_code_not_a_manifest() -> None:
+    before = 'import os\n\n\ndef sender():\n    return os.environ["SMS_FROM"]\n'
+    after = before.replace("SMS_FROM", "SMS_SENDER")
+    module = FileChange("notify/setup.py", before, after)
+    on_stack = check_pull_request(
+        [module], Policy(), {"notify/setup.py": ["sender"]}, branch="alertfix/kv-1",
+        default_branch="main", open_prs=0, exception_type="KeyError", source="sentry",
+        severity="error")
+    assert on_stack.allowed, on_stack.reasons
+    packaging = FileChange("setup.py", "from setuptools import setup\nsetup()\n",
+                           "from setuptools import setup\nsetup(install_requires=['x'])\n")
+    denied = gate([FIX, packaging], Policy(max_files=5))
+    assert any("changes dependency manifest setup.py" in r for r in denied.reasons)
