@@ -30,6 +30,15 @@ def outcomes(run: TestRun) -> dict[str, str]:
     return {t.nodeid: t.outcome for t in run.tests}
 
 
+def passes(nodeid: str, found: dict[str, str]) -> bool:
+    """Did `nodeid` pass? A file id (a module that failed to import, reproduced as a
+    collection error) passes when its tests now run and every one of them passes."""
+    if "::" in nodeid or nodeid in found:
+        return found.get(nodeid) == "passed"
+    inside = [outcome for name, outcome in found.items() if name.startswith(nodeid + "::")]
+    return bool(inside) and all(outcome == "passed" for outcome in inside)
+
+
 @dataclass
 class Validator:
     """Runs a candidate through the stages and says why it stopped where it did."""
@@ -60,7 +69,8 @@ class Validator:
         if self.reproduction:
             run = self._run(candidate, self.reproduction)
             seconds += run.seconds
-            still = [n for n in self.reproduction if outcomes(run).get(n) != "passed"]
+            found = outcomes(run)
+            still = [n for n in self.reproduction if not passes(n, found)]
             regression_passed = not still and not run.timed_out
             if not regression_passed:
                 why = "timed out" if run.timed_out else (
@@ -91,7 +101,8 @@ class Validator:
     def suite(self, candidate: Candidate, before: Validation) -> Validation:
         run = self._run(candidate, [])
         broken = self._broken(run, whole_suite=True)
-        still = [n for n in self.reproduction if outcomes(run).get(n) != "passed"]
+        found = outcomes(run)
+        still = [n for n in self.reproduction if not passes(n, found)]
         seconds = before.seconds + run.seconds
         if run.timed_out or broken or still:
             why = "timed out" if run.timed_out else (
@@ -180,7 +191,7 @@ def confirm_on_disk(cold: ColdRunner, validator: Validator, timeout_s: float) ->
         now = outcomes(run)
         broken = sorted(n for n, o in validator.baseline.items()
                         if o == "passed" and now.get(n) in ("failed", "error"))
-        still = [n for n in validator.reproduction if now.get(n) != "passed"]
+        still = [n for n in validator.reproduction if not passes(n, now)]
         ok = not (run.timed_out or broken or still) and bool(run.tests)
         detail = validation.detail + ("; confirmed by the repository's test command" if ok
                                       else "; the repository's test command disagreed: "

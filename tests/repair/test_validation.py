@@ -61,3 +61,14 @@ def test_module_tests_are_the_test_files_naming_the_changed_module(tmp_path: Pat
     candidate = Candidate(id="c", strategy="s", description="", path="shop/fees.py",
                           new_source="", diff="", lines_changed=0)
     assert find(candidate) == ["tests/test_fees.py"]
+
+
+def test_a_module_that_failed_to_import_passes_when_all_its_tests_pass() -> None:
+    from agent.repair.validation import passes
+
+    assert passes("tests/test_a.py", {"tests/test_a.py::t1": "passed",
+                                      "tests/test_a.py::t2": "passed"})
+    assert not passes("tests/test_a.py", {"tests/test_a.py::t1": "failed"})
+    assert not passes("tests/test_a.py", {"tests/test_a.py": "error"})
+    assert not passes("tests/test_a.py", {"tests/test_b.py::t": "passed"})
+    assert passes("tests/test_a.py::t1", {"tests/test_a.py::t1": "passed"})
