@@ -187,3 +187,28 @@ def test_restore_contract_declines_without_a_check_in_the_culprit() -> None:
     change = culprit(app__users=(PRODUCER_BEFORE, PRODUCER_AFTER))
     inp = make_input(READER, "invoice_line", "KeyError", "'user'", culprit=change)
     assert isinstance(restore_contract.propose(inp), Decline)
+
+
+def test_a_result_already_checked_is_left_alone() -> None:
+    change = culprit(app__users=('''
+        def welcome(uid):
+            user = find_user(uid)
+            return "hi " + user.name
+    ''', '''
+        def welcome(uid):
+            user = find_user(uid)
+            if user is None:
+                raise UnknownUser(uid)
+            return "hi " + user.name
+    '''))
+    inp = make_input('''
+        def pair(a_id, b_id):
+            a = find_user(a_id)
+            if a is None:
+                raise UnknownUser(a_id)
+            b = find_user(b_id)
+            return a.email + b.email
+    ''', "pair", "AttributeError", "'NoneType' object has no attribute 'email'",
+        culprit=change, line_containing="a.email")
+    best = found(restore_contract.propose(inp))
+    assert len(best) == 1 and "if b is None:\n        raise UnknownUser(b_id)" in best[0].new_source

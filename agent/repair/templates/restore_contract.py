@@ -91,6 +91,18 @@ def _rename(text: str, old: str, new: str) -> str:
     return re.sub(rf"(?<![\w.]){re.escape(old)}(?!\w)", new, text)
 
 
+def _checked_after(tree: ast.Module, assign: ast.Assign, variable: str) -> bool:
+    """The statement after `assign` already tests `variable` (this caller was not missed)."""
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and assign in body:
+            at = body.index(assign)
+            after = body[at + 1] if at + 1 < len(body) else None
+            return isinstance(after, ast.If) and variable in {
+                n.id for n in ast.walk(after.test) if isinstance(n, ast.Name)}
+    return False
+
+
 def _rewrites(inp: RepairInput, checks: list[Check]) -> Iterator[tuple[str, str]]:
     try:
         tree = ast.parse(inp.source)
@@ -105,7 +117,8 @@ def _rewrites(inp: RepairInput, checks: list[Check]) -> Iterator[tuple[str, str]
                 and (node.end_lineno or node.lineno) < inp.line):
             continue
         variable, callee = node.targets[0].id, _callee(node.value)
-        if not re.search(rf"(?<![\w.]){re.escape(variable)}(?!\w)", crash_line):
+        if not re.search(rf"(?<![\w.]){re.escape(variable)}(?!\w)", crash_line) \
+                or _checked_after(tree, node, variable):
             continue
         call = node.value.value if isinstance(node.value, ast.Await) else node.value
         args = [ast.unparse(a) for a in getattr(call, "args", [])]
