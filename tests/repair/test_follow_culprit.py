@@ -212,3 +212,43 @@ def test_a_result_already_checked_is_left_alone() -> None:
         culprit=change, line_containing="a.email")
     best = found(restore_contract.propose(inp))
     assert len(best) == 1 and "if b is None:\n        raise UnknownUser(b_id)" in best[0].new_source
+
+
+def test_the_check_from_the_crashing_file_is_preferred() -> None:
+    web = ('''
+        def hook(uid):
+            user = find_user(uid)
+            return user.name
+    ''', '''
+        def hook(uid):
+            user = find_user(uid)
+            if user is None:
+                return {"status": 404}
+            return user.name
+    ''')
+    same = ('''
+        def welcome(uid):
+            user = find_user(uid)
+            return user.name
+    ''', '''
+        def welcome(uid):
+            user = find_user(uid)
+            if user is None:
+                raise UnknownUser(uid)
+            return user.name
+    ''')
+    change = culprit(app__web=web, pkg__mod=same)
+    inp = make_input('''
+        def welcome(uid):
+            user = find_user(uid)
+            if user is None:
+                raise UnknownUser(uid)
+            return user.name
+
+        def email_of(account_id):
+            account = find_user(account_id)
+            return account.email
+    ''', "email_of", "AttributeError", "'NoneType' object has no attribute 'email'",
+        culprit=change, line_containing="account.email")
+    best = found(restore_contract.propose(inp))
+    assert len(best) == 1 and "raise UnknownUser(account_id)" in best[0].new_source

@@ -29,6 +29,7 @@ class Check:
     variable: str  # the name the culprit's caller bound the result to
     text: str  # the check the culprit added, dedented
     args: tuple[str, ...]  # the call's arguments at that caller, as source
+    path: str = ""  # the file of that caller
 
 
 def _callee(call: ast.expr) -> str:
@@ -83,8 +84,11 @@ def culprit_checks(inp: RepairInput) -> list[Check]:
     found: list[Check] = []
     for path, (parent, after, _) in sorted(inp.culprit.files.items()):
         if path.endswith(".py") and after:
-            found += _checks_of(after, _added_lines(parent, after))
-    return found
+            found += [Check(c.callee, c.variable, c.text, c.args, path)
+                      for c in _checks_of(after, _added_lines(parent, after))]
+    # The nearest example first: a check in the crashing file says most about what this
+    # code should do (raise like its neighbours, not answer 404 like a web handler).
+    return sorted(found, key=lambda c: c.path != inp.path)
 
 
 def _rename(text: str, old: str, new: str) -> str:
@@ -122,9 +126,9 @@ def _rewrites(inp: RepairInput, checks: list[Check]) -> Iterator[tuple[str, str]
             continue
         call = node.value.value if isinstance(node.value, ast.Await) else node.value
         args = [ast.unparse(a) for a in getattr(call, "args", [])]
-        for check in checks:
-            if check.callee != callee:
-                continue
+        fitting = [c for c in checks if c.callee == callee]
+        nearest = [c for c in fitting if c.path == fitting[0].path] if fitting else []
+        for check in nearest:
             text = _rename(check.text, check.variable, variable)
             for theirs, ours in zip(check.args, args, strict=False):
                 if theirs.isidentifier() and theirs != ours:
