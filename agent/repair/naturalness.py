@@ -80,15 +80,18 @@ def naturalness(candidate: Candidate, corpus: set[tuple[str, ...]],
     return round(score, 3)
 
 
+# On equal size: what repeats the culprit's own change (most specific first), then the other
+# templates, a partial revert (it keeps what the culprit meant to do), a mutation; a full
+# revert comes last.
+PREFERENCE = ("template:complete-rename", "template:restore-contract",
+              "template:missed-call-site", "template:", "revert:", "mutation")
+
+
 def preference(candidate: Candidate) -> int:
-    """On equal size a template beats a partial revert (it keeps what the culprit meant to
-    do), which beats a mutation; a full revert comes last."""
     if candidate.full_revert:
-        return 3
-    for rank, prefix in enumerate(("template:", "revert:", "mutation")):
-        if candidate.strategy.startswith(prefix):
-            return rank
-    return 3
+        return len(PREFERENCE)
+    return next((rank for rank, prefix in enumerate(PREFERENCE)
+                 if candidate.strategy.startswith(prefix)), len(PREFERENCE))
 
 
 def ranking(candidate: Candidate) -> tuple[bool, int, int, float]:

@@ -252,3 +252,19 @@ def test_the_check_from_the_crashing_file_is_preferred() -> None:
         culprit=change, line_containing="account.email")
     best = found(restore_contract.propose(inp))
     assert len(best) == 1 and "raise UnknownUser(account_id)" in best[0].new_source
+
+
+def test_an_edit_needing_a_name_the_function_lacks_is_not_repeated() -> None:
+    change = culprit(billing__inv=('''
+        def tax_for(self, net):
+            return net * self.settings["tax_rate"]
+    ''', '''
+        def tax_for(self, net):
+            rate = self.settings["vat_rate"]
+            return net * rate
+    '''))
+    inp = make_input('''
+        def credit_note(self, net):
+            return -net * self.settings["tax_rate"]
+    ''', "credit_note", "KeyError", "'tax_rate'", culprit=change)
+    assert isinstance(missed_call_site.propose(inp), Decline)

@@ -84,7 +84,7 @@ def test_ties_go_to_templates_then_to_what_the_culprit_removed() -> None:
     assert '"eu-west"' in removed_by_culprit(inp)
     proposals, _ = propose_candidates(inp, 40)
     assert proposals[0].new_source.count('os.environ.get("REGION", "eu-west")') == 1
-    assert ranking_rules.preference(proposals[0]) == 0
+    assert ranking_rules.preference(proposals[0]) == ranking_rules.PREFERENCE.index("template:")
 
 
 def test_naturalness_counts_patterns_the_repository_uses() -> None:

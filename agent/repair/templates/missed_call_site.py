@@ -10,6 +10,9 @@ rest of its change.
 
 from __future__ import annotations
 
+import ast
+import builtins
+import keyword
 from collections.abc import Iterator
 
 from agent.repair import culprit_edits
@@ -58,10 +61,46 @@ def _apply(line: str, edit: Edit) -> str | None:
     return line[:indent] + body + ("\n" if line.endswith("\n") else "")
 
 
+def _bound_names(inp: RepairInput) -> set[str]:
+    """Names the crashing function can use: its own bindings, the module's, the builtins."""
+    names = set(dir(builtins))
+    try:
+        tree = ast.parse(inp.source)
+    except SyntaxError:
+        return names
+    for node in tree.body:  # module level
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        else:
+            names |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+                      and isinstance(n.ctx, ast.Store)}
+    for function in ast.walk(tree):  # the crashing function's parameters and locals
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef) and \
+                function.lineno <= inp.line <= (function.end_lineno or function.lineno):
+            names |= {a.arg for a in ast.walk(function.args) if isinstance(a, ast.arg)}
+            names |= {n.id for n in ast.walk(function) if isinstance(n, ast.Name)
+                      and isinstance(n.ctx, ast.Store)}
+    return names
+
+
+def _free_names(text: str) -> set[str]:
+    """Identifiers `text` reads that are not attributes (`x` in `x.y`, not `y`)."""
+    found = tokens(text)
+    return {t.string for at, t in enumerate(found) if t.type == 1  # NAME
+            and not keyword.iskeyword(t.string)
+            and not (at > 0 and found[at - 1].string == ".")
+            and not (at + 1 < len(found) and found[at + 1].string == "=")}
+
+
 def _rewrites(inp: RepairInput, edits: list[Edit]) -> Iterator[tuple[str, str]]:
     lines = inp.source.splitlines(keepends=True)
     crash = inp.line - 1
+    bound = _bound_names(inp)
     for edit in edits:
+        if _free_names(edit.new) - bound - set(edit.old):
+            continue  # the culprit's edit uses a name this function does not have
         shown = f"`{edit.callee}(…{edit.new})`" if edit.callee else \
             f"`{' '.join(edit.old)}` → `{edit.new}`"
         if 0 <= crash < len(lines) and (new := _apply(lines[crash], edit)) is not None:
