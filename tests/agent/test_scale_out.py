@@ -56,7 +56,8 @@ def test_one_active_incident_per_fingerprint_under_concurrency(
         thread.join()
     assert created.count(True) == 1
     row = registry.active("fp-1")
-    assert row is not None and row.incident_id == "inc-1"
+    # One incident; its number may skip one a losing insert drew (sequences never roll back).
+    assert row is not None and row.incident_id.startswith("inc-")
     registry.update(row.n, "closed", finished=True)
     again, created_again = registry.open_or_get("fp-1", "sentry", "{}")
     assert created_again and again.incident_id != "inc-1"  # sequences may leave gaps
