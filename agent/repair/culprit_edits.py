@@ -109,9 +109,8 @@ def _read_pair(old_line: str, new_line: str, out: CulpritEdits) -> None:
         return
     olds, news = [t.string for t in old], [t.string for t in new]
     matcher = difflib.SequenceMatcher(None, olds, news, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
+    changes = [op for op in matcher.get_opcodes() if op[0] != "equal"]
+    for tag, i1, i2, j1, j2 in changes:
         if tag == "replace" and i2 - i1 == 1 and j2 - j1 == 1:
             a, b = old[i1], new[j1]
             if a.type == b.type == tokenize.NAME and a.string != b.string:
@@ -121,6 +120,8 @@ def _read_pair(old_line: str, new_line: str, out: CulpritEdits) -> None:
             if va is not None and vb is not None and va != vb:
                 out.renames[Rename(va, vb, "string")] += 1
                 continue
+        if len(changes) > 1:
+            continue  # one part of a larger change to the line: repeating it alone is wrong
         text = new_line.strip()
         added = text[new[j1].start[1]:new[j2 - 1].end[1]] if j2 > j1 else ""
         core = tuple(olds[i1:i2])

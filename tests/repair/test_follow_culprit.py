@@ -268,3 +268,16 @@ def test_an_edit_needing_a_name_the_function_lacks_is_not_repeated() -> None:
             return -net * self.settings["tax_rate"]
     ''', "credit_note", "KeyError", "'tax_rate'", culprit=change)
     assert isinstance(missed_call_site.propose(inp), Decline)
+
+
+def test_part_of_a_larger_change_to_a_line_is_not_an_edit_to_repeat() -> None:
+    change = culprit(stock__reorder=('''
+        def suggest(item, wanted):
+            return round_up_to_pack(wanted, item.pack_size)
+    ''', '''
+        def suggest(item, wanted):
+            return order_quantity(item, wanted)
+    '''))
+    edits = culprit_edits.read(change)
+    assert not edits.edits  # the call was rewritten as a whole: no piece of it alone
+    assert edits.renamed_from("round_up_to_pack")[0].new == "order_quantity"
