@@ -28,7 +28,6 @@ import contextlib
 import inspect
 import json
 import os
-import re
 import select
 import shutil
 import signal
@@ -39,21 +38,18 @@ import textwrap
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
-from pydantic import BaseModel, Field
-
-from tools.ports import Sandbox, TestCaseResult, TestOutcome, TestRun
+from tools.ports import TestRun
+from tools.test_results import UNITTEST_SOURCE, parse_junit, parse_unittest, unittest_spec
 
 # Variables a test may see from the host; everything else (tokens, cloud and git credentials,
 # SSH agent sockets, proxies) is dropped. Values are copied only if present.
 ENV_ALLOWLIST = ("LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "TERM")
 
-MESSAGE_CHARS = 2_000  # per failed test: the assertion line plus the end of the traceback
 # Given a fresh tmpfs inside the sandbox; paths under them are bound back in as needed.
 _TMPFS_DIRS = (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"), Path("/run"))
 
@@ -365,176 +361,6 @@ def _pytest_index(command: Sequence[str]) -> int | None:
     return None
 
 
-# ---------------------------------------------------------------- unittest
-
-
-def _unittest_main() -> None:
-    """``python -m unittest`` as the repository runs it, plus two things alertfix needs:
-    node ids (``tests/test_x.py::Case::test_y``) as names to run, and module-level test
-    functions (alertfix's regression tests are plain functions, which unittest ignores).
-
-    Shipped as source text like the init; argv[1] is JSON: {"names": [...]} or
-    {"start": ..., "pattern": ..., "top": ...}. Prints unittest's own verbose report."""
-    import contextlib
-    import fnmatch
-    import importlib
-    import inspect
-    import json
-    import os
-    import sys
-    import unittest
-
-    spec = json.loads(sys.argv[1])
-    top = os.path.abspath(spec.get("top") or ".")
-    sys.path.insert(0, top)
-
-    class Function(unittest.FunctionTestCase):
-        def id(self) -> str:
-            f = self._testFunc  # type: ignore[attr-defined]
-            return f"{f.__module__}.{f.__qualname__}"
-
-        def __str__(self) -> str:
-            return f"{self._testFunc.__name__} ({self.id()})"  # type: ignore[attr-defined]
-
-    def functions(module: Any) -> list[Any]:
-        return [Function(f) for n, f in sorted(vars(module).items())
-                if n.startswith("test") and inspect.isfunction(f)
-                and f.__module__ == module.__name__]
-
-    loader = unittest.TestLoader()
-    suite = unittest.TestSuite()
-    if spec.get("names"):
-        for name in spec["names"]:
-            module_name, _, attr = name.rpartition(".")
-            obj = None
-            with contextlib.suppress(Exception):
-                obj = getattr(importlib.import_module(module_name), attr, None)
-            if inspect.isfunction(obj):
-                suite.addTest(Function(obj))
-            else:
-                suite.addTest(loader.loadTestsFromName(name))
-    else:
-        start = os.path.abspath(spec.get("start") or ".")
-        pattern = spec.get("pattern") or "test*.py"
-        suite.addTests(loader.discover(start, pattern, top))
-        for module in list(sys.modules.values()):
-            path = os.path.abspath(getattr(module, "__file__", None) or "/")
-            if path.startswith(start + os.sep) and fnmatch.fnmatch(os.path.basename(path),
-                                                                   pattern):
-                suite.addTests(functions(module))
-    result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2).run(suite)
-    sys.stdout.flush()
-    sys.exit(5 if not result.testsRun else 0 if result.wasSuccessful() else 1)
-
-
-_UNITTEST_SOURCE = (
-    "from typing import Any\n"
-    + textwrap.dedent(inspect.getsource(_unittest_main))
-    + "\n_unittest_main()\n"
-)
-
-
-def _unittest_index(command: Sequence[str]) -> int | None:
-    for i, token in enumerate(command):
-        if token == "unittest" and i > 0 and command[i - 1] == "-m":
-            return i
-    return None
-
-
-def _is_nodeid(arg: str) -> bool:
-    return "::" in arg or arg.endswith(".py")
-
-
-def _dotted(nodeid: str, top: str) -> str:
-    """``tests/test_x.py::Case::test_y`` as unittest names it, relative to ``top``."""
-    path, _, rest = nodeid.partition("::")
-    rel = os.path.relpath(path, top) if top not in ("", ".") else path
-    module = rel.removesuffix(".py").replace("/", ".")
-    return ".".join([module, *[p for p in rest.split("::") if p]])
-
-
-def unittest_spec(argv: Sequence[str]) -> tuple[int, dict[str, Any]] | None:
-    """Where ``-m unittest`` is in ``argv`` and what it asks to run, or None."""
-    at = _unittest_index(argv)
-    if at is None:
-        return None
-    args = list(argv[at + 1 :])
-    spec: dict[str, Any] = {"start": ".", "pattern": "test*.py", "top": None}
-    positional: list[str] = []
-    ids: list[str] = []
-    options = {"-s": "start", "--start-directory": "start", "-p": "pattern",
-               "--pattern": "pattern", "-t": "top", "--top-level-directory": "top"}
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        if arg in options and i + 1 < len(args):
-            spec[options[arg]] = args[i + 1]
-            i += 2
-            continue
-        if arg == "-k" and i + 1 < len(args):
-            i += 2
-            continue
-        if _is_nodeid(arg):
-            ids.append(arg)
-        elif not arg.startswith("-") and arg != "discover":
-            positional.append(arg)
-        i += 1
-    if positional and "discover" in args:
-        for name, value in zip(("start", "pattern", "top"), positional, strict=False):
-            spec[name] = value
-    elif positional:
-        ids += positional  # dotted names given by the command itself
-    top = spec["top"] or (spec["start"] if "discover" in args else ".")
-    spec["top"] = top
-    if ids:
-        spec = {"top": top, "names": [_dotted(x, top) if _is_nodeid(x) else x for x in ids]}
-    return at, spec
-
-
-_UNITTEST_LINE = re.compile(
-    r"^(?P<name>\w+) \((?P<id>[\w.]+)\)(?:\n[^\n]*?)?"
-    r" \.\.\. (?P<status>ok|FAIL|ERROR|skipped|expected failure|unexpected success)",
-    re.MULTILINE)
-_UNITTEST_BLOCK = re.compile(
-    r"^(?P<kind>FAIL|ERROR): (?P<name>\w+) \((?P<id>[\w.]+)\)\n(?:[^\n]*\n)?-{70}\n"
-    r"(?P<body>.*?)(?=^={70}$|^-{70}\nRan |\Z)", re.MULTILINE | re.DOTALL)
-
-
-def _unittest_nodeid(name: str, dotted: str, workdir: Path | None, top: str) -> str:
-    if not dotted.endswith("." + name):
-        dotted = f"{dotted}.{name}"  # before 3.11 the parenthesis names the class only
-    parts = dotted.split(".")
-    base = Path(top) if top not in ("", ".") else Path()
-    for n in range(len(parts) - 1, 0, -1):
-        candidate = base.joinpath(*parts[:n]).with_suffix(".py")
-        if workdir is None or (workdir / candidate).is_file():
-            return "::".join([candidate.as_posix(), *parts[n:]])
-    return dotted
-
-
-def parse_unittest(output: str, workdir: Path | None = None,
-                   top: str = ".") -> list[TestCaseResult]:
-    """unittest's verbose report (``-v``) as results, with pytest-style node ids."""
-    outcomes = {"ok": "passed", "FAIL": "failed", "ERROR": "error", "skipped": "skipped",
-                "expected failure": "passed", "unexpected success": "failed"}
-    messages: dict[str, str] = {}
-    for block in _UNITTEST_BLOCK.finditer(output):
-        nodeid = _unittest_nodeid(block["name"], block["id"], workdir, top)
-        body = block["body"].strip()
-        last = body.splitlines()[-1] if body else ""
-        messages[nodeid] = _truncate_message(last, body)
-    results: dict[str, TestCaseResult] = {}
-    for line in _UNITTEST_LINE.finditer(output):
-        nodeid = _unittest_nodeid(line["name"], line["id"], workdir, top)
-        outcome: TestOutcome = outcomes[line["status"]]  # type: ignore[assignment]
-        results[nodeid] = TestCaseResult(nodeid=nodeid, outcome=outcome,
-                                         message=messages.get(nodeid, ""))
-    for nodeid, message in messages.items():  # an error outside any test (an import)
-        if nodeid not in results:
-            results[nodeid] = TestCaseResult(nodeid=nodeid, outcome="error", message=message)
-    return list(results.values())
-
-
 def _without_junit_args(args: list[str]) -> list[str]:
     kept: list[str] = []
     skip_value = False
@@ -597,7 +423,7 @@ class SubprocessSandbox:
             at = _pytest_index(argv)
             unit = unittest_spec(argv) if at is None else None
             if unit is not None:
-                argv = [*argv[: unit[0] - 1], "-c", _UNITTEST_SOURCE, json.dumps(unit[1])]
+                argv = [*argv[: unit[0] - 1], "-c", UNITTEST_SOURCE, json.dumps(unit[1])]
             if at is not None:
                 # Ours is the only report (a later --junitxml would win); xunit1 keeps the file
                 # attribute, which makes node ids exact.
@@ -963,193 +789,4 @@ def isolation_gaps(isolation: str) -> list[str]:
     }
     return [text for key, text in gaps.items() if key in parts] or (
         [] if parts else ["no isolation recorded"]
-    )
-
-
-# ---------------------------------------------------------------- JUnit XML
-
-
-def _truncate_message(message: str, body: str) -> str:
-    """The assertion line first, then the end of the traceback, within MESSAGE_CHARS."""
-    message, body = message.strip(), body.strip()
-    if len(message) > MESSAGE_CHARS // 2:
-        message = message[: MESSAGE_CHARS // 2 - 3] + "..."
-    if not body or body == message:
-        return message
-    room = MESSAGE_CHARS - len(message) - 2
-    if len(body) > room:
-        body = "..." + body[-(room - 3) :]
-    return f"{message}\n\n{body}" if message else body
-
-
-def _nodeid(case: ElementTree.Element, workdir: Path | None) -> str:
-    name = case.get("name", "")
-    classname = case.get("classname", "")
-    file = case.get("file", "")
-    if not classname:  # a collection error names the module
-        return file or name
-    if not file and workdir is not None:
-        # xunit2 has no file attribute: find the longest dotted prefix that is a module.
-        parts = classname.split(".")
-        for n in range(len(parts), 0, -1):
-            candidate = "/".join(parts[:n]) + ".py"
-            if (workdir / candidate).exists():
-                file = candidate
-                break
-    if not file:
-        return "::".join([classname.replace(".", "/") + ".py", name])
-    module = file[:-3].replace("/", ".") if file.endswith(".py") else file.replace("/", ".")
-    rest = classname[len(module) + 1 :] if classname.startswith(module) else ""
-    return "::".join([file, *[p for p in rest.split(".") if p], name])
-
-
-def parse_junit(xml: bytes, workdir: Path | None = None) -> list[TestCaseResult]:
-    """pytest's JUnit XML (xunit1 or xunit2) as results; an unreadable report is no results."""
-    try:
-        root = ElementTree.fromstring(xml)
-    except ElementTree.ParseError:
-        return []
-    results: dict[str, TestCaseResult] = {}
-    rank = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
-    for case in root.iter("testcase"):
-        outcome: TestOutcome = "passed"
-        message = ""
-        for tag, this in (("skipped", "skipped"), ("failure", "failed"), ("error", "error")):
-            for child in case.findall(tag):
-                if rank[this] >= rank[outcome]:
-                    outcome = this  # type: ignore[assignment]
-                    message = _truncate_message(child.get("message", ""), child.text or "")
-        nodeid = _nodeid(case, workdir)
-        seconds = float(case.get("time", "0") or 0)
-        previous = results.get(nodeid)
-        if previous is None or rank[outcome] > rank[previous.outcome]:
-            results[nodeid] = TestCaseResult(
-                nodeid=nodeid, outcome=outcome, seconds=seconds, message=message
-            )
-    return list(results.values())
-
-
-# ---------------------------------------------------------------- comparing runs
-
-
-class RunComparison(BaseModel):
-    """How each test moved between a run before and a run after a patch (lists of node ids).
-
-    "fail" means failed or error. A test that passed before and is missing after counts as
-    pass_to_fail (a patch must not make tests disappear) and is also listed in ``missing``.
-    Skipped tests are in neither list. ``flaky`` holds tests whose rerun disagreed with the
-    first run; they are removed from the other lists and not blamed on the patch.
-    """
-
-    fail_to_pass: list[str] = Field(default_factory=list)
-    pass_to_pass: list[str] = Field(default_factory=list)
-    pass_to_fail: list[str] = Field(default_factory=list)
-    fail_to_fail: list[str] = Field(default_factory=list)
-    flaky: list[str] = Field(default_factory=list)
-    missing: list[str] = Field(default_factory=list)
-    added: list[str] = Field(default_factory=list)
-
-    @property
-    def disagreeing(self) -> list[str]:
-        return [*self.fail_to_pass, *self.pass_to_fail]
-
-
-def _bucket(outcome: TestOutcome | None) -> str | None:
-    if outcome == "passed":
-        return "pass"
-    if outcome in ("failed", "error"):
-        return "fail"
-    return None
-
-
-def compare_runs(before: TestRun, after: TestRun) -> RunComparison:
-    old = {t.nodeid: t.outcome for t in before.tests}
-    new = {t.nodeid: t.outcome for t in after.tests}
-    cmp = RunComparison()
-    for nodeid in old.keys() | new.keys():
-        a, b = _bucket(old.get(nodeid)), _bucket(new.get(nodeid))
-        if nodeid not in new:
-            if a == "pass":
-                cmp.missing.append(nodeid)
-                cmp.pass_to_fail.append(nodeid)
-            continue
-        if nodeid not in old:
-            cmp.added.append(nodeid)
-            continue
-        target = {
-            ("fail", "pass"): cmp.fail_to_pass,
-            ("pass", "pass"): cmp.pass_to_pass,
-            ("pass", "fail"): cmp.pass_to_fail,
-            ("fail", "fail"): cmp.fail_to_fail,
-        }.get((a or "", b or ""))
-        if target is not None:
-            target.append(nodeid)
-    for name in RunComparison.model_fields:
-        getattr(cmp, name).sort()
-    return cmp
-
-
-def rerun_command(command: Sequence[str], nodeids: Iterable[str]) -> list[str]:
-    """The pytest invocation of ``command`` narrowed to ``nodeids``.
-
-    Only the part up to ``pytest`` is kept: later arguments may select other tests (paths,
-    ``-k``) and cannot be told apart from option values without pytest's own parser.
-    """
-    at = _pytest_index(command)
-    if at is None:
-        raise ValueError(f"not a pytest command: {list(command)!r}")
-    return [*command[: at + 1], "-p", "no:randomly", *nodeids]
-
-
-@dataclass
-class FlakeCheck:
-    """Reruns the tests whose outcome changed, once on each side, to tell flakes from effects.
-
-    ``before_workdir`` may be None when only the patched tree is still at hand; then only the
-    after side is rerun. ``make_command`` narrows the original command to some node ids.
-    """
-
-    sandbox: Sandbox
-    command: list[str]
-    timeout_s: float
-    make_command: Callable[[Sequence[str], Iterable[str]], list[str]] = field(default=rerun_command)
-
-    def confirm(
-        self, before: TestRun, after: TestRun, after_workdir: Path, before_workdir: Path | None
-    ) -> RunComparison:
-        cmp = compare_runs(before, after)
-        suspects = [n for n in cmp.disagreeing if n not in cmp.missing]
-        if not suspects:
-            return cmp
-        flaky: set[str] = set()
-        sides = [(after_workdir, after)]
-        if before_workdir is not None:
-            sides.append((before_workdir, before))
-        for workdir, first in sides:
-            rerun = self.sandbox.run(workdir, self.make_command(self.command, suspects),
-                                     self.timeout_s)  # fmt: skip
-            was = {t.nodeid: t.outcome for t in first.tests}
-            now = {t.nodeid: t.outcome for t in rerun.tests}
-            flaky.update(n for n in suspects if _bucket(was.get(n)) != _bucket(now.get(n)))
-        cmp.flaky = sorted(flaky)
-        cmp.fail_to_pass = [n for n in cmp.fail_to_pass if n not in flaky]
-        cmp.pass_to_fail = [n for n in cmp.pass_to_fail if n not in flaky]
-        return cmp
-
-
-def rerun_disagreeing(
-    sandbox: Sandbox,
-    command: list[str],
-    before: TestRun,
-    after: TestRun,
-    after_workdir: Path,
-    before_workdir: Path | None = None,
-    timeout_s: float = 600.0,
-) -> RunComparison:
-    """compare_runs, then rerun once each test that changed outcome; a disagreeing rerun is flaky.
-
-    See FlakeCheck, which also takes a custom ``make_command`` for non-default invocations.
-    """
-    return FlakeCheck(sandbox, command, timeout_s).confirm(
-        before, after, after_workdir, before_workdir
     )

@@ -26,8 +26,8 @@ from tools.repo_deps import (
     tox_requirements,
 )
 from tools.repo_env import EnvBuildError, EnvSpec, RepoEnv, RepoEnvCache, find_python
-from tools.sandbox import parse_unittest
 from tools.test_command import detect_test_command
+from tools.test_results import parse_unittest
 
 
 def write(root: Path, files: dict[str, str]) -> Path:

@@ -24,17 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.ports import TestCaseResult, TestOutcome, TestRun
-from tools.sandbox import (
-    MESSAGE_CHARS,
-    SandboxLimits,
-    SubprocessSandbox,
-    compare_runs,
-    isolation_gaps,
-    parse_junit,
-    rerun_command,
-    rerun_disagreeing,
-)
+from tools.sandbox import SandboxLimits, SubprocessSandbox, isolation_gaps
+from tools.test_results import MESSAGE_CHARS, parse_junit
 
 PY = ["python", "-c"]
 # This venv's pytest plugins (langsmith, anyio, hypothesis...) cost about a second per run;
@@ -593,66 +584,3 @@ def test_python_is_replaced_by_the_sandbox_python(tmp_path: Path) -> None:
     executable, path = run.output.splitlines()[:2]
     assert executable == str(alias)
     assert path.split(":")[0] == str(alias.parent)
-
-
-def result(nodeid: str, outcome: TestOutcome) -> TestCaseResult:
-    return TestCaseResult(nodeid=nodeid, outcome=outcome)
-
-
-def test_compare_runs() -> None:
-    before = TestRun(command=[], exit_code=1, tests=[
-        result("t::fixed", "failed"), result("t::ok", "passed"), result("t::broke", "passed"),
-        result("t::still", "error"), result("t::gone", "passed"), result("t::skip", "skipped"),
-    ])  # fmt: skip
-    after = TestRun(command=[], exit_code=1, tests=[
-        result("t::fixed", "passed"), result("t::ok", "passed"), result("t::broke", "error"),
-        result("t::still", "failed"), result("t::skip", "passed"), result("t::new", "passed"),
-    ])  # fmt: skip
-    cmp = compare_runs(before, after)
-    assert cmp.fail_to_pass == ["t::fixed"]
-    assert cmp.pass_to_pass == ["t::ok"]
-    assert cmp.pass_to_fail == ["t::broke", "t::gone"]
-    assert cmp.fail_to_fail == ["t::still"]
-    assert cmp.missing == ["t::gone"] and cmp.added == ["t::new"]
-    assert cmp.flaky == []
-
-
-def test_rerun_command_narrows_to_nodeids() -> None:
-    command = ["python", "-m", "pytest", "-x", "tests/"]
-    assert rerun_command(command, ["a.py::t"]) == [
-        "python", "-m", "pytest", "-p", "no:randomly", "a.py::t",
-    ]  # fmt: skip
-    with pytest.raises(ValueError):
-        rerun_command(["make", "test"], ["a.py::t"])
-
-
-def test_flaky_tests_are_reported_not_blamed(tmp_path: Path) -> None:
-    """A test that fails once and passes on its rerun is flaky; a real fix stays fail_to_pass."""
-    flaky = """
-        from pathlib import Path
-        def test_flaky():
-            counter = Path("count")
-            n = int(counter.read_text()) + 1 if counter.exists() else 1
-            counter.write_text(str(n))
-            assert n {op} 1
-    """
-    before = write(tmp_path / "before", {
-        "test_app.py": "def test_bug():\n    assert 1 == 2\n",
-        "test_flaky.py": flaky.format(op="=="),  # passes first, fails after
-    })  # fmt: skip
-    after = write(tmp_path / "after", {
-        "test_app.py": "def test_bug():\n    assert 1 == 1\n",
-        "test_flaky.py": flaky.format(op="!="),  # fails first, passes after
-    })  # fmt: skip
-    sandbox = SubprocessSandbox(env=FAST)
-    command = ["python", "-m", "pytest", "-q"]
-    first_before = sandbox.run(before, command, 60)
-    first_after = sandbox.run(after, command, 60)
-    plain = compare_runs(first_before, first_after)
-    assert plain.pass_to_fail == ["test_flaky.py::test_flaky"]
-    cmp = rerun_disagreeing(sandbox, command, first_before, first_after, after, before, 60)
-    assert cmp.flaky == ["test_flaky.py::test_flaky"]
-    assert cmp.fail_to_pass == ["test_app.py::test_bug"]
-    assert cmp.pass_to_fail == []
-    # The suspect was rerun exactly once on each side.
-    assert (after / "count").read_text() == (before / "count").read_text() == "2"
