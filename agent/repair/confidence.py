@@ -14,8 +14,9 @@ from __future__ import annotations
 from agent.state import Candidate, Confidence, RegressionTest, RootCause, Validation
 from guardrails.policy import Policy
 
+# A partial revert is not among them: it takes back part of what the culprit meant to ship.
 FOLLOWS_CULPRIT = ("template:complete-rename", "template:missed-call-site",
-                   "template:restore-contract", "revert:partial")
+                   "template:restore-contract")
 
 
 def _kind(chosen: Candidate) -> tuple[float, str]:
