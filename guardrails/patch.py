@@ -93,6 +93,7 @@ def _dependencies(
     scope_paths: Collection[str],
     first_party: Collection[str],
     policy: Policy,
+    on_stack: Collection[str] = (),
 ) -> list[str]:
     if policy.allow_new_dependencies:
         return []
@@ -109,9 +110,7 @@ def _dependencies(
         if old is not None and new is not None:
             added = sorted(new - old)
             reasons += [f"adds dependency {inline(n)} in {item.shown}; {rule}" for n in added]
-        elif is_opaque_manifest(item.path) and item.path not in scope_paths:
-            # A file on the failing stack is running code (a package's `notify/setup.py`
-            # module), not a packaging manifest.
+        elif is_opaque_manifest(item.path) and item.path not in on_stack:
             reasons.append(f"changes dependency manifest {item.shown}; {rule}")
     # A module some changed file already imported is an existing dependency, wherever it is.
     known = {m for f in files if f.before_facts for m in f.before_facts.imports}
@@ -214,7 +213,9 @@ def check_patch(
     reasons += _syntax(files)
     reasons += weakened_tests(files)
     reasons += swallowed_errors(files, exception_type)
-    reasons += _dependencies(files, list(scope), first_party, policy)
+    # A file the failing stack ran a named function of is code, not a packaging manifest.
+    on_stack = {path for path, functions in scope.items() if set(functions) - {"*"}}
+    reasons += _dependencies(files, list(scope), first_party, policy, on_stack)
     reasons += _secrets(files)
     reasons += _scope(files, scope, policy)
     return Verdict.from_reasons(reasons)
