@@ -152,18 +152,22 @@ def test_an_argument_the_culprit_added_to_every_call() -> None:
     assert "fetch(item.id, tenant=tenant)" in found(missed_call_site.propose(inp))[0].new_source
 
 
+# The culprit made find_user() return None and taught welcome() to check.
+WELCOME_CHECKS = ('''
+    def welcome(uid):
+        user = find_user(uid)
+        return "hi " + user.name
+''', '''
+    def welcome(uid):
+        user = find_user(uid)
+        if user is None:
+            raise UnknownUser(uid)
+        return "hi " + user.name
+''')
+
+
 def test_restores_the_check_the_culprit_added_to_its_callers() -> None:
-    change = culprit(app__users=('''
-        def welcome(uid):
-            user = find_user(uid)
-            return "hi " + user.name
-    ''', '''
-        def welcome(uid):
-            user = find_user(uid)
-            if user is None:
-                raise UnknownUser(uid)
-            return "hi " + user.name
-    '''))
+    change = culprit(app__users=WELCOME_CHECKS)
     inp = make_input('''
         class UnknownUser(Exception):
             pass
@@ -190,17 +194,7 @@ def test_restore_contract_declines_without_a_check_in_the_culprit() -> None:
 
 
 def test_a_result_already_checked_is_left_alone() -> None:
-    change = culprit(app__users=('''
-        def welcome(uid):
-            user = find_user(uid)
-            return "hi " + user.name
-    ''', '''
-        def welcome(uid):
-            user = find_user(uid)
-            if user is None:
-                raise UnknownUser(uid)
-            return "hi " + user.name
-    '''))
+    change = culprit(app__users=WELCOME_CHECKS)
     inp = make_input('''
         def pair(a_id, b_id):
             a = find_user(a_id)
