@@ -275,3 +275,25 @@ def test_part_of_a_larger_change_to_a_line_is_not_an_edit_to_repeat() -> None:
     edits = culprit_edits.read(change)
     assert not edits.edits  # the call was rewritten as a whole: no piece of it alone
     assert edits.renamed_from("round_up_to_pack")[0].new == "order_quantity"
+
+
+def test_a_renamed_function_is_called_by_its_new_name_not_its_attributes() -> None:
+    change = culprit(app__conf=('''
+        def load(path):
+            return path
+        def main():
+            return load("a")
+    ''', '''
+        def load_config(path):
+            return path
+        def main():
+            return load_config("a")
+    '''))
+    inp = make_input('''
+        def start(cfg):
+            cfg.load = 1
+            return load("b")
+    ''', "start", "NameError", "name 'load' is not defined", culprit=change,
+        repo_sources={"app/conf.py": change.files["app/conf.py"][1] or ""})
+    best = found(complete_rename.propose(inp))[0]
+    assert 'load_config("b")' in best.new_source and "cfg.load = 1" in best.new_source

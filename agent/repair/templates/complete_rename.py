@@ -70,40 +70,28 @@ def _quoted_like(value: str, literal: str) -> str:
     return json.dumps(value) if literal.lstrip("rbuRBU").startswith('"') else repr(value)
 
 
-def _renamed_in(module: cst.Module, scope: cst.CSTNode, kind: str, old: str,
+def _renamed_in(scope: cst.CSTNode, kind: str, old: str,
                 new: str) -> list[tuple[cst.CSTNode, cst.CSTNode]]:
-    """Each use of `old` inside `scope` with `new` in its place."""
+    """Each use of `old` inside `scope` with `new` in its place: string literals for a key,
+    attribute names for an attribute, bare names (not attribute names) for a name."""
     found: list[tuple[cst.CSTNode, cst.CSTNode]] = []
+    attribute_names: set[int] = set()
 
-    class Strings(cst.CSTVisitor):
+    class Uses(cst.CSTVisitor):
         def visit_SimpleString(self, node: cst.SimpleString) -> None:
-            if node.evaluated_value == old:
+            if kind == "string" and node.evaluated_value == old:
                 found.append((node, cst.SimpleString(_quoted_like(new, node.value))))
 
-    class Attrs(cst.CSTVisitor):
         def visit_Attribute(self, node: cst.Attribute) -> None:
-            if node.attr.value == old:
+            attribute_names.add(id(node.attr))  # seen before the attribute's own Name
+            if kind == "attr" and node.attr.value == old:
                 found.append((node.attr, cst.Name(new)))
 
-    if kind == "attr":
-        scope.visit(Attrs())
-    elif kind == "name":
-        attrs: set[int] = set()
+        def visit_Name(self, node: cst.Name) -> None:
+            if kind == "name" and node.value == old and id(node) not in attribute_names:
+                found.append((node, cst.Name(new)))
 
-        class Attrs2(cst.CSTVisitor):
-            def visit_Attribute(self, node: cst.Attribute) -> None:
-                attrs.add(id(node.attr))
-
-        scope.visit(Attrs2())
-
-        class Bare(cst.CSTVisitor):
-            def visit_Name(self, node: cst.Name) -> None:
-                if node.value == old and id(node) not in attrs:
-                    found.append((node, cst.Name(new)))
-
-        scope.visit(Bare())
-    else:
-        scope.visit(Strings())
+    scope.visit(Uses())
     return found
 
 
@@ -120,7 +108,7 @@ def _rename_rewrites(inp: RepairInput, edits: CulpritEdits) -> Iterator[tuple[st
         wanted_kind = "string" if kind == "string" else "name"
         if rename.kind != wanted_kind or not _defined_somewhere(rename.new, inp):
             continue
-        mapping = _renamed_in(module, function, kind, old, rename.new)
+        mapping = _renamed_in(function, kind, old, rename.new)
         if not mapping:
             continue
         times = edits.renames[rename]
