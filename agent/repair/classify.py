@@ -17,6 +17,9 @@ from typing import Literal
 
 from agent.state import Candidate
 
+# Strategies that repeat the culprit's own change (most specific first): fixes by construction.
+FOLLOWS_CULPRIT = ("template:complete-rename", "template:restore-contract",
+                   "template:missed-call-site")
 # Strategies whose every candidate stops the error without correcting the behaviour.
 MITIGATION_STRATEGIES = {
     "template:key-get": "a missing key is read as a default instead of raising",
@@ -60,9 +63,7 @@ def classify(strategy: str, diff: str, restored: AbstractSet[str] = frozenset())
     the code had before, not an invented one."""
     added, removed = _lines(diff, "+"), _lines(diff, "-")
     masks = MITIGATION_STRATEGIES.get(strategy, "")
-    if not masks and not strategy.startswith(("revert:", "template:complete-rename",
-                                              "template:missed-call-site",
-                                              "template:restore-contract")):
+    if not masks and not strategy.startswith(("revert:", *FOLLOWS_CULPRIT)):
         for pattern, what in _SHAPES:
             if any(pattern.search(line) for line in added) and not any(
                     pattern.search(line) for line in removed):

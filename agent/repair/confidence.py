@@ -11,12 +11,9 @@ a draft PR, above it a PR. A mitigation is never more than a draft.
 
 from __future__ import annotations
 
+from agent.repair.classify import FOLLOWS_CULPRIT
 from agent.state import Candidate, Confidence, RegressionTest, RootCause, Validation
 from guardrails.policy import Policy
-
-# A partial revert is not among them: it takes back part of what the culprit meant to ship.
-FOLLOWS_CULPRIT = ("template:complete-rename", "template:missed-call-site",
-                   "template:restore-contract")
 
 
 def _kind(chosen: Candidate) -> tuple[float, str]:
@@ -25,7 +22,8 @@ def _kind(chosen: Candidate) -> tuple[float, str]:
     if chosen.full_revert:
         return 0.3, "a full revert of the culprit: it also takes away what else it shipped"
     if chosen.strategy.startswith(FOLLOWS_CULPRIT):
-        return 0.6, (f"a fix that follows the culprit's own change ({chosen.strategy})")
+        # (a partial revert is not one: it takes back part of what the culprit meant to ship)
+        return 0.6, f"a fix that follows the culprit's own change ({chosen.strategy})"
     if chosen.strategy.startswith("mutation"):
         return 0.35, "a fix found by search over small edits: plausible, check the intent"
     return 0.45, f"a fix of a known kind ({chosen.strategy})"

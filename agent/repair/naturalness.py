@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 
 from agent.repair.base import RepairInput, change_size
+from agent.repair.classify import FOLLOWS_CULPRIT
 from agent.state import Candidate
 
 REVERT_BONUS = 0.5  # a revert restores code its authors wrote: natural by construction
@@ -83,8 +84,7 @@ def naturalness(candidate: Candidate, corpus: set[tuple[str, ...]],
 # On equal size: what repeats the culprit's own change (most specific first), then the other
 # templates, a partial revert (it keeps what the culprit meant to do), a mutation; a full
 # revert comes last.
-PREFERENCE = ("template:complete-rename", "template:restore-contract",
-              "template:missed-call-site", "template:", "revert:", "mutation")
+PREFERENCE = (*FOLLOWS_CULPRIT, "template:", "revert:", "mutation")
 
 
 def preference(candidate: Candidate) -> int:

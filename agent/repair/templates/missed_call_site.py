@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import builtins
 import keyword
+import tokenize
 from collections.abc import Iterator
 
 from agent.repair import culprit_edits
@@ -88,7 +89,7 @@ def _bound_names(inp: RepairInput) -> set[str]:
 def _free_names(text: str) -> set[str]:
     """Identifiers `text` reads that are not attributes (`x` in `x.y`, not `y`)."""
     found = tokens(text)
-    return {t.string for at, t in enumerate(found) if t.type == 1  # NAME
+    return {t.string for at, t in enumerate(found) if t.type == tokenize.NAME
             and not keyword.iskeyword(t.string)
             and not (at > 0 and found[at - 1].string == ".")
             and not (at + 1 < len(found) and found[at + 1].string == "=")}
