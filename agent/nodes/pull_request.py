@@ -49,7 +49,8 @@ def gate(state: IncidentState, repo: git.Repo, files: dict[str, str], branch: st
     return check_pull_request(
         changes, policy, scope, branch=branch,
         default_branch=state.repo.default_branch, open_prs=open_prs,
-        exception_type=alert.exception_type, source=alert.source, severity="error",
+        exception_type=rc.exception_type or alert.exception_type, source=alert.source,
+        severity="error",
         first_party=first_party_modules(vcs.list_files(repo, rc.base_sha)))
 
 
