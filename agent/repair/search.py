@@ -197,7 +197,7 @@ class Search:
         chosen, _ = self._tier("templates and partial revert", first)
         # A passing mitigation is kept only until a fix passes: the search goes on for one.
         fallback = chosen if chosen is not None and chosen.fix_class == "mitigation" else None
-        if (chosen is None or fallback) and inp is not None:
+        if chosen is None or fallback:
             chosen = self._mutate(inp) or fallback
         if chosen is None or chosen.fix_class == "mitigation":
             full = revert.propose_full(inp)  # tried even when the budget is spent
