@@ -74,29 +74,23 @@ def classify(strategy: str, diff: str, restored: AbstractSet[str] = frozenset())
             masks = "an error is no longer raised"
     if not masks:
         return Classification("fix")
-    defaults = [found.group("d").strip() for line in added for pattern in _DEFAULTS
+    defaults = [(line, found.group("d").strip()) for line in added for pattern in _DEFAULTS
                 if (found := pattern.search(line)) is not None]
-    if defaults and all(d in restored for d in defaults):
+    if defaults and all(d in restored for _, d in defaults):
         return Classification("fix")  # falls back to the value the code had before the culprit
-    return Classification("mitigation", masks, _invents(added, removed, restored))
+    return Classification("mitigation", masks, _invents(defaults, removed, restored))
 
 
-def _invents(added: list[str], removed: list[str], restored: AbstractSet[str]) -> str:
-    """Why the mitigation's default would be made-up data, or "" when it is neutral: an empty
-    collection, None (no value, which the caller must handle), a value the code already
-    used there, or one the culprit removed."""
-    for line in added:
-        if line in removed:
+def _invents(defaults: list[tuple[str, str]], removed: list[str],
+             restored: AbstractSet[str]) -> str:
+    """Why the mitigation's default (each with its added line) would be made-up data, or ""
+    when it is neutral: an empty collection, None (no value, which the caller must handle), a
+    value the code already used there, or one the culprit removed."""
+    for line, default in defaults:
+        if line in removed or default in NEUTRAL or default == "None" or default in restored \
+                or any(default in old for old in removed):
             continue
-        for pattern in _DEFAULTS:
-            found = pattern.search(line)
-            if found is None:
-                continue
-            default = found.group("d").strip()
-            if default in NEUTRAL or default == "None" or default in restored \
-                    or any(default in old for old in removed):
-                continue
-            return f"its default {default} would stand in for a real value"
+        return f"its default {default} would stand in for a real value"
     return ""
 
 
