@@ -18,6 +18,43 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# ---------------------------------------------------------------- errors
+
+Port = Literal["tracker", "forge", "monitor", "model"]
+
+
+class ServiceError(Exception):
+    """An outside service (tracker, forge, monitor or model) failed an operation.
+
+    Adapters raise exactly one of the three kinds below; the agent decides what to do from the
+    kind alone, never from the adapter's module. The message says what failed and how to fix it,
+    and never holds a secret.
+    """
+
+    port: Port = "forge"
+
+    def __init__(self, message: str, *, port: Port | None = None,
+                 retry_after: float | None = None) -> None:
+        super().__init__(message)
+        if port is not None:
+            self.port = port
+        self.retry_after = retry_after  # seconds the service asked us to wait, if it said
+
+
+class Unavailable(ServiceError):
+    """Down, rate limited or timing out after the adapter's own retries: the incident waits
+    and is retried later (honouring `retry_after`); nothing is dropped."""
+
+
+class Refused(ServiceError):
+    """The service said no (credentials, permission, an invalid request): retrying the same
+    request cannot help, so the incident escalates with this reason on the ticket."""
+
+
+class NotFound(ServiceError):
+    """The thing asked for does not exist, or the credentials cannot see it."""
+
+
 # ---------------------------------------------------------------- alerts
 
 AlertSource = Literal["sentry", "pagerduty", "ci"]
