@@ -16,7 +16,7 @@ from agent.runtime import AlertfixRuntime, Report, UnknownIncident
 from agent.settings import Settings
 from guardrails.redact import redact
 from tools.forge.local import LocalForge
-from tools.ports import AlertParseError
+from tools.ports import AlertParseError, ServiceError
 from tools.tracker.local import LocalTracker
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -148,7 +148,7 @@ def run(
 
 def _with_pagerduty_alerts(settings: Settings, payload: dict[str, Any]) -> dict[str, Any]:
     """A V3 webhook carries no alert details: fetch them as the server does."""
-    from tools.monitors.pagerduty import PagerDutyAPIError, PagerDutyClient
+    from tools.monitors.pagerduty import PagerDutyClient
 
     if settings.pagerduty_api_token is None:
         raise _fail("a PagerDuty webhook carries no alert details: set "
@@ -158,7 +158,7 @@ def _with_pagerduty_alerts(settings: Settings, payload: dict[str, Any]) -> dict[
                              settings.pagerduty_api_token.get_secret_value())
     try:
         return client.with_alerts(payload)
-    except (PagerDutyAPIError, AlertParseError) as exc:
+    except (ServiceError, AlertParseError) as exc:
         raise _fail(f"could not read the incident's alerts from PagerDuty: {exc}") from None
     finally:
         client.close()

@@ -18,7 +18,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from tools.monitors.pagerduty import PagerDutyClient
-from tools.monitors.sentry import SentryAPIError, SentryClient
+from tools.monitors.sentry import SentryClient
+from tools.ports import ServiceError
 
 RECORDING_TOKEN = "recorded"  # the server checks nothing; the client insists on a token
 
@@ -83,7 +84,7 @@ def _sentry(payload: Any, base_url: str) -> Any:
     client = SentryClient(f"{base_url}/sentry", RECORDING_TOKEN)
     try:
         return client.with_issue(payload)
-    except SentryAPIError:
+    except ServiceError:
         return payload
     finally:
         client.close()

@@ -29,18 +29,18 @@ def check_branch_name(branch: str) -> Verdict:
     return Verdict.allow()
 
 
-def check_push(branch: str, default_branch: str, created_by_alertfix: bool, force: bool) -> Verdict:
-    """May alertfix push `branch`? Never the default branch; force only on its own branches."""
+def check_push(branch: str, default_branch: str, own_prefix: str = "alertfix/") -> Verdict:
+    """May alertfix push `branch`? Never the default branch, and only its own branches: a
+    better patch replaces the previous one with a (leased) force push."""
     valid = check_branch_name(branch)
     if not valid:
         return valid
     reasons = []
     if _short(branch) == _short(default_branch) or not _short(default_branch):
         reasons.append(f"alertfix never pushes to the default branch ({_short(default_branch)})")
-    if force and not created_by_alertfix:
-        reasons.append(
-            f"alertfix never force-pushes branch {_short(branch)}, which it did not create"
-        )
+    if not _short(branch).startswith(own_prefix):
+        reasons.append(f"alertfix pushes only its own branches ({own_prefix}*), not "
+                       f"{_short(branch)}")
     return Verdict.from_reasons(reasons)
 
 

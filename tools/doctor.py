@@ -13,14 +13,9 @@ from dataclasses import dataclass
 import jwt
 
 from tools.forge.github import ERRORS as FORGE_ERRORS
-from tools.forge.github import ForgeError
-from tools.github_auth import GITHUB_API, GitHubApp, RetryPolicy, call
-from tools.tracker.jira import (
-    DEFAULT_PRIORITIES,
-    JiraTracker,
-    TrackerError,
-)
-from tools.tracker.jira import RetryPolicy as JiraRetryPolicy
+from tools.github_auth import GITHUB_API, GitHubApp, call
+from tools.ports import ForgeError, RetryPolicy, TrackerError
+from tools.tracker.jira import DEFAULT_PRIORITIES, JiraTracker
 
 
 @dataclass(frozen=True)
@@ -138,7 +133,7 @@ def check_jira(
     personal_access_token: str | None = None,
     priorities: Mapping[str, str] | None = None,
     resolution: str | None = "Fixed",
-    retry: JiraRetryPolicy | None = None,
+    retry: RetryPolicy | None = None,
 ) -> list[Finding]:
     """Reachability, authentication, project and issue type, permissions, priorities."""
     out: list[Finding] = []
@@ -149,7 +144,7 @@ def check_jira(
     try:
         tracker = JiraTracker(url=url, project=project, issue_type=issue_type, email=email,
                               api_token=api_token, personal_access_token=personal_access_token,
-                              retry=retry or JiraRetryPolicy(attempts=2, backoff=0.5))
+                              retry=retry or RetryPolicy(attempts=2, backoff=0.5))
     except ValueError as exc:
         add("configuration", False, str(exc),
             "Set jira email + api token (Cloud) or a personal access token (Data Center).")

@@ -7,9 +7,9 @@ starts just before expiry). The API client and git both read the token from here
 one exchange per hour, not one per client.
 
 `call()` runs one PyGithub operation with bounded retries (rate limits honour Retry-After up to
-a cap; 5xx and connection errors back off) and turns every failure into one exception per
-meaning, with a message that says what to fix. Callers choose the exception family (forge or
-tracker) through `ErrorTypes`.
+a cap; 5xx and connection errors back off) and turns every failure into one of the kinds in
+`tools.ports` (Unavailable, Refused, NotFound), with a message that says what to fix. Callers
+choose the port's classes (forge or tracker) through `ErrorTypes`.
 """
 
 from __future__ import annotations
@@ -17,13 +17,22 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import jwt
 import requests
 from github import Auth, Github, GithubException, GithubIntegration
+
+from tools.ports import (
+    NotFound,
+    Refused,
+    RetryPolicy,
+    ServiceError,
+    Unavailable,
+    retry_after_seconds,
+)
 
 T = TypeVar("T")
 
@@ -35,27 +44,18 @@ GITHUB_API = "https://api.github.com"
 
 @dataclass(frozen=True)
 class ErrorTypes:
-    """The exception classes one adapter raises, one per meaning."""
+    """The port's error classes an adapter raises: one per kind (tools/ports.py)."""
 
-    base: type[Exception]  # anything else GitHub refused
-    auth: type[Exception]  # 401: credentials wrong or expired
-    permission: type[Exception]  # 403: the App lacks a permission (named in the message)
-    not_found: type[Exception]  # 404
-    conflict: type[Exception]  # 422: already exists, invalid branch, ...
-    unavailable: type[Exception]  # rate limited or unreachable after bounded retries
+    unavailable: type[Unavailable]  # rate limited or unreachable after bounded retries
+    refused: type[Refused]  # 401, 403, 422, ...: credentials, permission, invalid request
+    not_found: type[NotFound]  # 404
 
-
-@dataclass
-class RetryPolicy:
-    """Bounded retries: `attempts` tries in all, never waiting more than `max_wait` at once."""
-
-    attempts: int = 4
-    backoff: float = 0.5  # first wait after a 5xx or connection error; doubles each time
-    max_wait: float = 60.0  # a Retry-After longer than this escalates instead of blocking
-    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
-
-    def delay(self, attempt: int) -> float:
-        return min(self.backoff * 2**attempt, self.max_wait)
+    def like(self, exc: ServiceError) -> ServiceError:
+        """The same kind of failure, as this port's error."""
+        kind: type[ServiceError] = (
+            self.unavailable if isinstance(exc, Unavailable)
+            else self.not_found if isinstance(exc, NotFound) else self.refused)
+        return kind(str(exc), retry_after=exc.retry_after)
 
 
 def _header(headers: dict[str, Any] | None, name: str) -> str | None:
@@ -70,10 +70,7 @@ def _rate_limit_wait(exc: GithubException) -> float | None:
     headers = exc.headers or {}
     retry_after = _header(headers, "Retry-After")
     if retry_after is not None:
-        try:
-            return max(float(retry_after), 0.0)
-        except ValueError:
-            return 60.0
+        return retry_after_seconds(retry_after, 60.0)
     data = exc.data if isinstance(exc.data, dict) else {}
     message = str(data.get("message", "")).lower()
     exhausted = _header(headers, "X-RateLimit-Remaining") == "0"
@@ -93,18 +90,19 @@ def _message(exc: GithubException) -> str:
     return "; ".join([text, *details]) if details else text
 
 
-def translate(exc: GithubException, what: str, errors: ErrorTypes, hint: str = "") -> Exception:
+def translate(exc: GithubException, what: str, errors: ErrorTypes,
+              hint: str = "") -> ServiceError:
     """One exception per meaning, naming the operation and the fix."""
     status, msg = exc.status, _message(exc)
     if status == 401:
-        return errors.auth(
+        return errors.refused(
             f"GitHub rejected the App's credentials while trying to {what} (401: {msg}). "
             "Check the App id, the private key and the installation id."
         )
     if status == 403:
         needed = _header(exc.headers, "X-Accepted-GitHub-Permissions")
         perm = f"permission {needed}" if needed else "a permission it was not granted"
-        return errors.permission(
+        return errors.refused(
             f"The GitHub App lacks {perm}, needed to {what} (403: {msg}). Grant it under the "
             "App's settings → Permissions & events, then accept the new permissions on the "
             "installation."
@@ -112,8 +110,8 @@ def translate(exc: GithubException, what: str, errors: ErrorTypes, hint: str = "
     if status == 404:
         return errors.not_found(f"Could not {what}: not found (404). {hint}".strip())
     if status == 422:
-        return errors.conflict(f"GitHub refused to {what} (422: {msg}).")
-    return errors.base(f"GitHub failed to {what} ({status}: {msg}).")
+        return errors.refused(f"GitHub refused to {what} (422: {msg}).")
+    return errors.refused(f"GitHub failed to {what} ({status}: {msg}).")
 
 
 def call(fn: Callable[[], T], what: str, errors: ErrorTypes, policy: RetryPolicy,
@@ -129,7 +127,8 @@ def call(fn: Callable[[], T], what: str, errors: ErrorTypes, policy: RetryPolicy
                 if wait > policy.max_wait or last:
                     raise errors.unavailable(
                         f"GitHub rate limit while trying to {what}: asked to wait {wait:.0f}s "
-                        f"(limit {policy.max_wait:.0f}s, attempt {attempt + 1}). Try again later."
+                        f"(limit {policy.max_wait:.0f}s, attempt {attempt + 1}). Try again later.",
+                        retry_after=wait,
                     ) from None
                 policy.sleep(wait)
                 continue
@@ -138,11 +137,12 @@ def call(fn: Callable[[], T], what: str, errors: ErrorTypes, policy: RetryPolicy
                 continue
             if exc.status >= 500:
                 raise errors.unavailable(
-                    f"GitHub kept failing to {what} ({exc.status}) after {policy.attempts} tries."
+                    f"GitHub kept failing to {what} ({exc.status}) after {policy.attempts} tries.",
+                    retry_after=retry_after_seconds(_header(exc.headers, "Retry-After")),
                 ) from None
             raise translate(exc, what, errors, hint) from None
-        except TokenError as exc:  # the token expired mid-call and could not be renewed
-            raise getattr(errors, exc.kind)(str(exc)) from None
+        except ServiceError as exc:  # the token expired mid-call and could not be renewed
+            raise errors.like(exc) from None
         except (requests.ConnectionError, requests.Timeout) as exc:
             if last:
                 raise errors.unavailable(
@@ -238,14 +238,15 @@ class GitHubApp:
             return current
 
     def token(self) -> str:
-        return self.installation_token(_AUTH_ERRORS).token
+        # Raised inside a PyGithub request: `call()` re-raises it as the caller's port error.
+        return self.installation_token(_ANY_PORT).token
 
     def _exchange(self, errors: ErrorTypes) -> InstallationToken:
         def exchange() -> InstallationToken:
             try:
                 auth = self.integration().get_access_token(self.installation_id)
             except (ValueError, TypeError, jwt.PyJWTError) as exc:  # the PEM does not parse
-                raise errors.auth(
+                raise errors.refused(
                     f"The GitHub App private key could not be used to sign a JWT "
                     f"({type(exc).__name__}). Paste the whole PEM file generated for the App."
                 ) from None
@@ -262,19 +263,7 @@ class GitHubApp:
         )
 
 
-class TokenError(Exception):
-    """A token exchange failed inside a PyGithub request; `call()` re-raises it as the
-    caller's exception of the same meaning (`kind` names the ErrorTypes field)."""
-
-    kind = "base"
-
-
-def _token_error(kind: str) -> type[Exception]:
-    return type(f"TokenError_{kind}", (TokenError,), {"kind": kind})
-
-
-_AUTH_ERRORS = ErrorTypes(*(_token_error(k) for k in (
-    "base", "auth", "permission", "not_found", "conflict", "unavailable")))
+_ANY_PORT = ErrorTypes(Unavailable, Refused, NotFound)
 
 
 def git_base_url(api_base_url: str) -> str:

@@ -6,7 +6,11 @@ They are plain pydantic data so that they can travel in the LangGraph state and 
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -53,6 +57,89 @@ class Refused(ServiceError):
 
 class NotFound(ServiceError):
     """The thing asked for does not exist, or the credentials cannot see it."""
+
+
+# One base per port, and each concrete error is exactly one kind: `except Unavailable` catches
+# a tracker, forge or monitor outage alike; `except TrackerError` catches all of the tracker's.
+
+class TrackerError(ServiceError):
+    port: Port = "tracker"
+
+
+class TrackerUnavailable(TrackerError, Unavailable):
+    pass
+
+
+class TrackerRefused(TrackerError, Refused):
+    pass
+
+
+class TrackerNotFound(TrackerError, NotFound):
+    pass
+
+
+class ForgeError(ServiceError):
+    port: Port = "forge"
+
+
+class ForgeUnavailable(ForgeError, Unavailable):
+    pass
+
+
+class ForgeRefused(ForgeError, Refused):
+    pass
+
+
+class ForgeNotFound(ForgeError, NotFound):
+    pass
+
+
+class MonitorError(ServiceError):
+    port: Port = "monitor"
+
+
+class MonitorUnavailable(MonitorError, Unavailable):
+    pass
+
+
+class MonitorRefused(MonitorError, Refused):
+    pass
+
+
+class MonitorNotFound(MonitorError, NotFound):
+    pass
+
+
+@dataclass
+class RetryPolicy:
+    """An adapter's bounded retries before it raises `Unavailable`: `attempts` tries in all,
+    backing off from `backoff` seconds, never waiting more than `max_wait` at once (a longer
+    Retry-After gives up at once, so the incident waits instead of a worker sleeping)."""
+
+    attempts: int = 4
+    backoff: float = 0.5  # first wait after a 5xx or connection error; doubles each time
+    max_wait: float = 60.0
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+
+    def delay(self, attempt: int) -> float:
+        return min(self.backoff * 2**attempt, self.max_wait)
+
+
+def retry_after_seconds(value: str | None, default: float | None = None) -> float | None:
+    """A Retry-After header's seconds (delta-seconds or an HTTP date), or `default`."""
+    if value is None or not value.strip():
+        return default
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return default
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - utcnow()).total_seconds(), 0.0)
 
 
 # ---------------------------------------------------------------- alerts

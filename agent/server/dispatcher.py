@@ -32,8 +32,8 @@ from tools.monitors.github_events import (
     PullRequestClosed,
 )
 from tools.monitors.pagerduty import IncidentEvent, PagerDutyClient
-from tools.monitors.sentry import SentryAPIError, SentryClient
-from tools.ports import Alert
+from tools.monitors.sentry import SentryClient
+from tools.ports import Alert, ServiceError
 
 log = logging.getLogger("alertfix.server")
 
@@ -163,7 +163,7 @@ class Dispatcher:
                 # time stands in (RCA says so), so a failed read keeps the alert going.
                 try:
                     payload = self.sentry.with_issue(payload)
-                except SentryAPIError as exc:
+                except ServiceError as exc:
                     log.warning("Sentry issue not read (%s): the event time stands in for "
                                 "first-seen", str(exc)[:120])
             self.alert(job.source, payload, job.names)

@@ -8,33 +8,32 @@ from guardrails.actions import check_alert_allowed, check_push, check_rate
 from guardrails.policy import Policy, parse_policy
 
 
-def test_push_to_own_branch_is_allowed_even_forced() -> None:
-    assert check_push("alertfix/ab12", "main", created_by_alertfix=True, force=True).allowed
+def test_push_to_own_branch_is_allowed() -> None:
+    assert check_push("alertfix/ab12", "main").allowed
+    assert check_push("refs/heads/alertfix/ab12", "main").allowed
 
 
 @pytest.mark.parametrize(
-    ("branch", "default", "created", "force", "reasons"),
+    ("branch", "default", "reasons"),
     [
-        ("main", "main", True, False, ["alertfix never pushes to the default branch (main)"]),
-        ("refs/heads/main", "main", True, False,
-         ["alertfix never pushes to the default branch (main)"]),
-        ("feature/x", "main", False, True,
-         ["alertfix never force-pushes branch feature/x, which it did not create"]),
-        ("main", "main", False, True,
+        ("alertfix/x", "alertfix/x", ["alertfix never pushes to the default branch (alertfix/x)"]),
+        ("refs/heads/alertfix/x", "alertfix/x",
+         ["alertfix never pushes to the default branch (alertfix/x)"]),
+        ("feature/x", "main",
+         ["alertfix pushes only its own branches (alertfix/*), not feature/x"]),
+        ("main", "main",
          ["alertfix never pushes to the default branch (main)",
-          "alertfix never force-pushes branch main, which it did not create"]),
-        ("fix:main", "main", True, False, ["branch name 'fix:main' is not a plain branch name"]),
-        ("+fix", "main", True, False, ["branch name '+fix' is not a plain branch name"]),
-        ("a..b", "main", True, False, ["branch name 'a..b' is not a plain branch name"]),
-        ("HEAD", "main", True, False, ["branch name 'HEAD' is not a plain branch name"]),
-        ("", "main", True, False, ["branch name '' is not a plain branch name"]),
-        ("alertfix/x", "", True, False, ["alertfix never pushes to the default branch ()"]),
+          "alertfix pushes only its own branches (alertfix/*), not main"]),
+        ("fix:main", "main", ["branch name 'fix:main' is not a plain branch name"]),
+        ("+fix", "main", ["branch name '+fix' is not a plain branch name"]),
+        ("a..b", "main", ["branch name 'a..b' is not a plain branch name"]),
+        ("HEAD", "main", ["branch name 'HEAD' is not a plain branch name"]),
+        ("", "main", ["branch name '' is not a plain branch name"]),
+        ("alertfix/x", "", ["alertfix never pushes to the default branch ()"]),
     ],
 )  # fmt: skip
-def test_push_denials(
-    branch: str, default: str, created: bool, force: bool, reasons: list[str]
-) -> None:
-    verdict = check_push(branch, default, created_by_alertfix=created, force=force)
+def test_push_denials(branch: str, default: str, reasons: list[str]) -> None:
+    verdict = check_push(branch, default)
     assert not verdict.allowed and list(verdict.reasons) == reasons
 
 

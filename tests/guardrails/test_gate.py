@@ -39,6 +39,7 @@ def test_every_denial_is_listed() -> None:
         "alerts of severity warning do not open PRs by policy (severities: fatal, critical, "
         "error); stopping at the root cause",
         "alertfix never pushes to the default branch (main)",
+        "alertfix pushes only its own branches (alertfix/*), not main",
         "3 alertfix PRs are already open in this repository; policy allows 3, so this fix is "
         "queued until one closes",
         "path .github/workflows/ci.yml is forbidden by policy (.github/)",

@@ -14,18 +14,17 @@ from git import Repo
 from tests.standins.github import GitHubStandIn, github_standin
 from tools.doctor import Finding, check_github, format_findings
 from tools.forge.github import ERRORS as FORGE_ERRORS
-from tools.forge.github import (
-    ForgeAuthError,
-    ForgeConflict,
+from tools.forge.github import GitHubForge, branch_name
+from tools.github_auth import GitHubApp, RetryPolicy, call
+from tools.ports import (
+    Forge,
     ForgeNotFound,
-    ForgePermissionError,
     ForgeRefused,
     ForgeUnavailable,
-    GitHubForge,
-    branch_name,
+    PullRequestDraft,
+    Refused,
+    Unavailable,
 )
-from tools.github_auth import GitHubApp, RetryPolicy, call
-from tools.ports import Forge, PullRequestDraft
 
 REPO = "acme/shop"
 
@@ -194,7 +193,7 @@ def test_missing_permission_is_named(tmp_path: Path) -> None:
         forge.clone(work)
         commit_fix(work, "alertfix/A-1", "x = 1\n")
         forge.push_branch(work, "alertfix/A-1")
-        with pytest.raises(ForgePermissionError, match="pull_requests=write"):
+        with pytest.raises(ForgeRefused, match="pull_requests=write"):
             forge.open_pull_request(PullRequestDraft(branch="alertfix/A-1", base="main",
                                                      title="t", body="b"))
 
@@ -207,15 +206,16 @@ def test_push_without_contents_write_is_a_permission_error(tmp_path: Path) -> No
         work = tmp_path / "work"
         forge.clone(work)
         commit_fix(work, "alertfix/A-1", "x = 1\n")
-        with pytest.raises(ForgePermissionError, match="contents=write"):
+        with pytest.raises(ForgeRefused, match="contents=write"):
             forge.push_branch(work, "alertfix/A-1")
 
 
 def test_wrong_private_key_is_an_auth_error(gh: GitHubStandIn) -> None:
     other = GitHubStandIn(gh.root / "other").private_key_pem
-    with pytest.raises(ForgeAuthError, match="App id, the private key"):
+    with pytest.raises(Refused, match="App id, the private key") as caught:
         make_forge(gh, private_key_pem=other).find_pull_request("alertfix/x")
-    with pytest.raises(ForgeAuthError, match="PEM"):
+    assert isinstance(caught.value, ForgeRefused)  # the token's failure, as the forge's
+    with pytest.raises(ForgeRefused, match="PEM"):
         make_forge(gh, private_key_pem="not a key").find_pull_request("alertfix/x")
 
 
@@ -225,7 +225,7 @@ def test_unknown_repository_is_not_found(gh: GitHubStandIn) -> None:
 
 
 def test_pull_request_for_unpushed_branch_is_a_conflict(gh: GitHubStandIn) -> None:
-    with pytest.raises(ForgeConflict, match="Push branch alertfix/none"):
+    with pytest.raises(ForgeRefused, match="Push branch alertfix/none"):
         make_forge(gh).open_pull_request(
             PullRequestDraft(branch="alertfix/none", base="main", title="t", body="b"))
 
@@ -259,8 +259,10 @@ def test_rate_limits_honour_retry_after_within_a_bound(gh: GitHubStandIn) -> Non
 
     gh.fail("GET", r"/pulls$", status=403, headers={"Retry-After": "3600"},
             body={"message": "API rate limit exceeded"})
-    with pytest.raises(ForgeUnavailable, match="3600s"):
+    with pytest.raises(Unavailable, match="3600s") as caught:
         forge.find_pull_request("alertfix/x")
+    assert isinstance(caught.value, ForgeUnavailable) and caught.value.port == "forge"
+    assert caught.value.retry_after == 3600.0
     assert sleeps == [2.0, 1.0]  # an hour is beyond the bound: escalate, do not block
 
 
@@ -360,7 +362,7 @@ def test_lost_answers_never_make_a_second_pull_request(gh: GitHubStandIn, tmp_pa
 
 def test_git_rejects_a_revoked_token(gh: GitHubStandIn, tmp_path: Path) -> None:
     gh.fail("GET", r"\.git/info/refs$", status=401, headers={"WWW-Authenticate": "Basic"})
-    with pytest.raises(ForgeAuthError, match="rejected the installation token"):
+    with pytest.raises(ForgeRefused, match="rejected the installation token"):
         make_forge(gh).clone(tmp_path / "work")
 
 
@@ -386,7 +388,7 @@ def test_a_better_patch_never_discards_a_reviewers_commit(
     reviewed = gh.branch_sha(REPO, branch)
 
     commit_fix(work, branch, "v = 2\n")  # a retry rebuilds the branch from main
-    with pytest.raises(ForgeConflict, match=r"reviewer@acme\.test"):
+    with pytest.raises(ForgeRefused, match=r"reviewer@acme\.test"):
         forge.push_branch(work, branch)
     assert gh.branch_sha(REPO, branch) == reviewed
 

@@ -10,13 +10,16 @@ import pytest
 from tests.standins.github import GitHubStandIn, github_standin
 from tools.forge.github import GitHubForge
 from tools.github_auth import GitHubApp, RetryPolicy
-from tools.ports import PullRequestDraft, TicketDraft, TicketStatus, Tracker
-from tools.tracker.github_issues import GitHubIssuesTracker, fingerprint_label
-from tools.tracker.jira import (
+from tools.ports import (
+    PullRequestDraft,
+    TicketDraft,
+    TicketStatus,
+    Tracker,
     TrackerNotFound,
-    TrackerPermissionError,
+    TrackerRefused,
     TrackerUnavailable,
 )
+from tools.tracker.github_issues import GitHubIssuesTracker, fingerprint_label
 
 REPO = "acme/shop"
 DRAFT = TicketDraft(title="KeyError in checkout", body="trace", fingerprint="fp-77",
@@ -97,7 +100,7 @@ def test_long_fingerprints_fit_in_a_label() -> None:
 def test_errors(tmp_path: Path) -> None:
     with github_standin(tmp_path, permissions={"metadata": "read", "issues": "read"}) as gh:
         gh.create_repo(REPO)
-        with pytest.raises(TrackerPermissionError, match="issues=write"):
+        with pytest.raises(TrackerRefused, match="issues=write"):
             make(gh).create(DRAFT)
         with pytest.raises(TrackerNotFound):
             make(gh).transition("9", TicketStatus.DONE)

@@ -15,18 +15,17 @@ from tests.standins.jira import (
     jira_standin,
 )
 from tools.doctor import Finding, check_jira, format_findings
-from tools.ports import TicketDraft, TicketStatus, Tracker
-from tools.tracker.jira import (
-    JiraTracker,
-    RetryPolicy,
-    TrackerAuthError,
+from tools.ports import (
+    Refused,
+    TicketDraft,
+    TicketStatus,
+    Tracker,
     TrackerNotFound,
-    TrackerPermissionError,
-    TrackerRejected,
+    TrackerRefused,
     TrackerUnavailable,
-    TrackerWorkflowError,
-    fingerprint_label,
+    Unavailable,
 )
+from tools.tracker.jira import JiraTracker, RetryPolicy, fingerprint_label
 
 DRAFT = TicketDraft(title="ZeroDivisionError in cart.total", body="stack…", fingerprint="a1b2c3",
                     labels=["service:shop"], severity="fatal")
@@ -100,7 +99,7 @@ def test_team_workflow_mapping_and_missing_transition(jira: JiraStandIn) -> None
     t = tracker(jira, transitions={"In Review": "Send to Review", "Done": "Resolve"})
     key = t.create(DRAFT).key
     assert t.transition(key, TicketStatus.IN_REVIEW).status == "In Review"
-    with pytest.raises(TrackerWorkflowError, match="'Resolve' → 'Done'"):
+    with pytest.raises(TrackerRefused, match="'Resolve' → 'Done'"):
         t.transition(key, TicketStatus.REOPENED)  # only from Done; names the options
 
 
@@ -114,29 +113,29 @@ def test_done_without_a_resolution_screen(tmp_path: object) -> None:
 
 def test_wrong_credentials(jira: JiraStandIn) -> None:
     bad = JiraTracker(url=jira.url, project="SHOP", email=jira.email, api_token="nope")
-    with pytest.raises(TrackerAuthError, match="API token"):
+    with pytest.raises(TrackerRefused, match="API token"):
         bad.find("x")
-    with pytest.raises(TrackerAuthError, match="personal access token"):
+    with pytest.raises(TrackerRefused, match="personal access token"):
         JiraTracker(url=jira.url, project="SHOP", personal_access_token="nope").find("x")
 
 
 def test_missing_permissions_are_named() -> None:
     with (jira_standin(permissions=ALL_PERMISSIONS - {"CREATE_ISSUES"}) as server,
-          pytest.raises(TrackerPermissionError, match="CREATE_ISSUES")):
+          pytest.raises(TrackerRefused, match="CREATE_ISSUES")):
         tracker(server).create(DRAFT)
     with jira_standin(permissions=ALL_PERMISSIONS - {"ADD_COMMENTS"}) as server:
         t = tracker(server)
         key = t.create(DRAFT).key
-        with pytest.raises(TrackerPermissionError, match="ADD_COMMENTS"):
+        with pytest.raises(TrackerRefused, match="ADD_COMMENTS"):
             t.comment(key, "x")
 
 
 def test_unknown_ticket_project_and_invalid_fields(jira: JiraStandIn) -> None:
     with pytest.raises(TrackerNotFound, match="SHOP-99"):
         tracker(jira).transition("SHOP-99", TicketStatus.DONE)
-    with pytest.raises(TrackerRejected, match="issue type"):
+    with pytest.raises(TrackerRefused, match="issue type"):
         tracker(jira, issue_type="Incident").create(DRAFT)
-    with pytest.raises(TrackerRejected, match="priority"):
+    with pytest.raises(TrackerRefused, match="priority"):
         tracker(jira, priorities={"fatal": "Blocker"}).create(DRAFT)
 
 
@@ -149,8 +148,11 @@ def test_rate_limit_honours_retry_after_within_a_bound(jira: JiraStandIn) -> Non
     assert t.find("x") is None
     assert sleeps == [2.0, 1.0]
     jira.fail("POST", r"/issue$", status=429, headers={"Retry-After": "600"})
-    with pytest.raises(TrackerUnavailable, match="600s"):
+    with pytest.raises(Unavailable, match="600s") as caught:
         t.create(DRAFT)
+    # One contract for every port: the kind, the port, and the wait the service asked for.
+    assert isinstance(caught.value, TrackerUnavailable) and caught.value.port == "tracker"
+    assert caught.value.retry_after == 600.0
     assert sleeps == [2.0, 1.0] and not jira.issues
 
 
@@ -178,6 +180,14 @@ def test_unreachable_jira_is_unavailable() -> None:
                     retry=RetryPolicy(attempts=2, backoff=0.0, sleep=lambda s: None))
     with pytest.raises(TrackerUnavailable, match="Could not reach Jira"):
         t.create(DRAFT)
+
+
+def test_every_refusal_is_one_kind(jira: JiraStandIn) -> None:
+    bad = JiraTracker(url=jira.url, project="SHOP", personal_access_token="wrong",
+                      retry=RetryPolicy(attempts=1, sleep=lambda s: None))
+    with pytest.raises(Refused) as caught:
+        bad.find("x")
+    assert caught.value.port == "tracker" and caught.value.retry_after is None
 
 
 # ---------------------------------------------------------------- doctor

@@ -9,9 +9,18 @@ import git
 import pytest
 
 from tools import vcs
-from tools.forge.local import ForgeRefused, LocalForge
-from tools.ports import PullRequestDraft, TicketDraft, TicketStatus
-from tools.tracker.local import InvalidTransition, LocalTracker, TicketNotFound
+from tools.forge.local import LocalForge
+from tools.ports import (
+    ForgeRefused,
+    NotFound,
+    PullRequestDraft,
+    Refused,
+    TicketDraft,
+    TicketStatus,
+    TrackerNotFound,
+    TrackerRefused,
+)
+from tools.tracker.local import LocalTracker
 
 
 def _commit(repo: git.Repo, path: str, text: str, message: str) -> str:
@@ -43,13 +52,14 @@ def test_tracker_workflow_and_fingerprint_lookup(tmp_path: Path) -> None:
     tracker.transition("AF-1", TicketStatus.IN_PROGRESS)  # idempotent
     tracker.transition("AF-1", TicketStatus.IN_REVIEW)
     closed = tracker.close("AF-1", "verified")
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(TrackerRefused):
         tracker.transition("AF-1", TicketStatus.IN_REVIEW)
     assert closed.status == TicketStatus.DONE and tracker.comments("AF-1") == ["verified"]
     assert tracker.transition("AF-1", TicketStatus.REOPENED).status == TicketStatus.REOPENED
     assert tracker.history("AF-1")[-1] == ("Done", "Reopened")
-    with pytest.raises(TicketNotFound):
+    with pytest.raises(NotFound) as missing:
         tracker.comment("AF-99", "x")
+    assert isinstance(missing.value, TrackerNotFound) and missing.value.port == "tracker"
 
 
 def test_forge_refuses_the_default_branch_and_merges_like_a_reviewer(
@@ -57,8 +67,9 @@ def test_forge_refuses_the_default_branch_and_merges_like_a_reviewer(
     forge = LocalForge.import_repository(tmp_path / "home", Path(service.working_dir))
     assert forge.name == "svc" and vcs.is_bare(forge.bare_path)
     clone = vcs.clone(forge.clone_url(), tmp_path / "clone")
-    with pytest.raises(ForgeRefused):
+    with pytest.raises(Refused) as refused:
         forge.push_branch(tmp_path / "clone", "main")
+    assert isinstance(refused.value, ForgeRefused) and refused.value.port == "forge"
     with pytest.raises(ForgeRefused):
         forge.push_branch(tmp_path / "clone", "feature/x")
     base = clone.head.commit.hexsha

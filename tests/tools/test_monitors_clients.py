@@ -11,8 +11,11 @@ from tests.standins.pagerduty_api import PagerDutyAPIStandIn, pagerduty_api_stan
 from tests.standins.sentry_api import SentryAPIStandIn, sentry_api_standin
 from tests.tools.test_monitors_parsers import EVENT, _pd
 from tools.monitors import parse_alert
-from tools.monitors.pagerduty import PagerDutyAPIError, PagerDutyClient
-from tools.monitors.sentry import SentryAPIError, SentryClient
+from tools.monitors.pagerduty import PagerDutyClient
+from tools.monitors.sentry import SentryClient
+from tools.ports import MonitorNotFound, MonitorRefused, MonitorUnavailable, RetryPolicy
+
+NO_WAIT = RetryPolicy(attempts=3, sleep=lambda s: None)
 
 
 @pytest.fixture
@@ -47,16 +50,31 @@ def test_issue_webhook_gets_its_latest_event(sentry_api: SentryAPIStandIn) -> No
 
 
 def test_sentry_api_errors_name_the_call_not_the_token(sentry_api: SentryAPIStandIn) -> None:
-    with pytest.raises(SentryAPIError, match="answered 401") as caught:
+    with pytest.raises(MonitorRefused, match="answered 401") as caught:
         SentryClient(sentry_api.origin, "wrong-token").latest_event("1")
-    assert "wrong-token" not in str(caught.value)
-    with pytest.raises(SentryAPIError, match="answered 404"):
+    assert "wrong-token" not in str(caught.value) and caught.value.port == "monitor"
+    with pytest.raises(MonitorNotFound, match="answered 404"):
         SentryClient(sentry_api.origin, sentry_api.token).latest_event("999")
-    sentry_api.fail("GET", r"/issues/", drop=True)
-    with pytest.raises(SentryAPIError, match="failed"):
-        SentryClient(sentry_api.origin, sentry_api.token).latest_event("1")
-    with pytest.raises(SentryAPIError, match="not a Sentry issue id"):
+    sentry_api.fail("GET", r"/issues/", drop=True, times=3)
+    with pytest.raises(MonitorUnavailable, match="failed after 3 tries"):
+        SentryClient(sentry_api.origin, sentry_api.token, retry=NO_WAIT).latest_event("1")
+    with pytest.raises(MonitorRefused, match="not a Sentry issue id"):
         SentryClient(sentry_api.origin, sentry_api.token).latest_event("../../admin")
+
+
+def test_monitor_rate_limits_honour_retry_after(sentry_api: SentryAPIStandIn) -> None:
+    sentry_api.add_issue("4711", EVENT)
+    sleeps: list[float] = []
+    client = SentryClient(sentry_api.origin, sentry_api.token,
+                          retry=RetryPolicy(attempts=3, sleep=sleeps.append, max_wait=30))
+    sentry_api.fail("GET", r"/issues/", status=429, headers={"Retry-After": "7"})
+    sentry_api.fail("GET", r"/issues/", status=503)
+    assert isinstance(client.latest_event("4711"), dict)  # answered on the third try
+    assert sleeps == [7.0, 1.0]  # the asked-for wait, then the backoff
+    sentry_api.fail("GET", r"/issues/", status=429, headers={"Retry-After": "600"})
+    with pytest.raises(MonitorUnavailable, match="asked to wait 600s") as caught:
+        client.latest_event("4711")
+    assert caught.value.retry_after == 600.0 and sleeps == [7.0, 1.0]  # beyond the bound
 
 
 def test_pagerduty_alerts_are_fetched_across_pages(pagerduty_api: PagerDutyAPIStandIn) -> None:
@@ -74,11 +92,11 @@ def test_pagerduty_alerts_are_fetched_across_pages(pagerduty_api: PagerDutyAPISt
 
 
 def test_pagerduty_api_errors(pagerduty_api: PagerDutyAPIStandIn) -> None:
-    with pytest.raises(PagerDutyAPIError, match="answered 401"):
+    with pytest.raises(MonitorRefused, match="answered 401"):
         PagerDutyClient(pagerduty_api.origin, "nope").incident_alerts("PT4KHLK")
-    with pytest.raises(PagerDutyAPIError, match="answered 404"):
+    with pytest.raises(MonitorNotFound, match="answered 404"):
         PagerDutyClient(pagerduty_api.origin, pagerduty_api.token).incident_alerts("PX")
-    with pytest.raises(PagerDutyAPIError, match="not a PagerDuty incident id"):
+    with pytest.raises(MonitorRefused, match="not a PagerDuty incident id"):
         PagerDutyClient(pagerduty_api.origin, pagerduty_api.token).incident_alerts("a/../b")
 
 

@@ -26,46 +26,20 @@ from github.Repository import Repository
 from pydantic import BaseModel
 
 from tools.github_auth import ErrorTypes, GitHubApp, RetryPolicy, call, git_base_url
-from tools.ports import Deploy, PullRequestDraft, PullRequestInfo
+from tools.ports import (
+    Deploy,
+    ForgeError,
+    ForgeNotFound,
+    ForgeRefused,
+    ForgeUnavailable,
+    PullRequestDraft,
+    PullRequestInfo,
+)
 
 T = TypeVar("T")
 
 
-class ForgeError(Exception):
-    """GitHub refused or failed an operation; the message says what and how to fix it."""
-
-
-class ForgeAuthError(ForgeError):
-    """The App's credentials were rejected (401)."""
-
-
-class ForgePermissionError(ForgeError):
-    """The App lacks a permission; the message names it (403)."""
-
-
-class ForgeNotFound(ForgeError):
-    """The repository, PR or branch does not exist, or the App is not installed there (404)."""
-
-
-class ForgeConflict(ForgeError):
-    """GitHub rejected the change as invalid or conflicting (422)."""
-
-
-class ForgeUnavailable(ForgeError):
-    """Rate limited or unreachable after bounded retries: escalate, keep the incident."""
-
-
-class ForgeRefused(ForgeError, PermissionError):
-    """alertfix's own guard: the operation is one alertfix never does (e.g. push to main).
-
-    A PermissionError too, like the local forge's ForgeRefused, so one `except` serves both.
-    """
-
-
-ERRORS = ErrorTypes(
-    ForgeError, ForgeAuthError, ForgePermissionError, ForgeNotFound, ForgeConflict,
-    ForgeUnavailable,
-)
+ERRORS = ErrorTypes(ForgeUnavailable, ForgeRefused, ForgeNotFound)
 
 
 class DeploymentStatusInfo(BaseModel):
@@ -203,18 +177,18 @@ class GitHubForge:
         code = int(found.group(1)) if found else 0
         # A 401 makes git ask for a password, which GIT_TERMINAL_PROMPT=0 turns into this:
         if code == 401 or "could not read Username" in text or "Authentication failed" in text:
-            return ForgeAuthError(f"git could not {what}: GitHub rejected the installation "
-                                  f"token. {line}")
+            return ForgeRefused(f"git could not {what}: GitHub rejected the installation "
+                                f"token. {line}")
         if code == 403:
             need = "contents=write" if write else "contents=read"
-            return ForgePermissionError(f"git could not {what}: the App lacks permission "
-                                        f"{need}. {line}")
+            return ForgeRefused(f"git could not {what}: the App lacks permission "
+                                f"{need}. {line}")
         if code == 404 or "not found" in text.lower():
             return ForgeNotFound(f"git could not {what}: repository {self.full_name} not found, "
                                  "or the App is not installed on it.")
         if code >= 500 or code == 429 or any(s in text for s in _TRANSIENT):
             return ForgeUnavailable(f"git could not {what}: {line}")
-        return ForgeError(f"git could not {what}: {line}")
+        return ForgeRefused(f"git could not {what}: {line}")
 
     def clone(self, dest: Path) -> Repo:
         """Clone the repository into `dest`; the remote URL stored holds no credentials."""
@@ -267,7 +241,7 @@ class GitHubForge:
             theirs = str(repo.git.log("--format=%ae", f"{local}..{remote}")).split()
             foreign = sorted({email for email in theirs if email != mine})
             if foreign:
-                raise ForgeConflict(
+                raise ForgeRefused(
                     f"Branch {branch} on GitHub has commits by {', '.join(foreign)} that the "
                     "new patch would discard; alertfix does not overwrite them. Build the fix "
                     "on top of that branch, or delete it to start over."
@@ -336,8 +310,8 @@ class GitHubForge:
 
         try:
             pr = self._call(open_or_update, f"open a pull request from {draft.branch}")
-        except ForgeConflict as exc:
-            raise ForgeConflict(
+        except ForgeRefused as exc:
+            raise ForgeRefused(
                 f"{exc} Push branch {draft.branch} and check that base {draft.base} exists."
             ) from None
         # Read back: labels and head sha as GitHub now has them.

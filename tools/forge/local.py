@@ -17,7 +17,7 @@ from pathlib import Path
 import git
 
 from tools import vcs
-from tools.ports import PullRequestDraft, PullRequestInfo
+from tools.ports import ForgeNotFound, ForgeRefused, PullRequestDraft, PullRequestInfo
 
 BRANCH_PREFIX = "alertfix/"
 
@@ -32,14 +32,6 @@ CREATE TABLE IF NOT EXISTS pr_comments (
   id INTEGER PRIMARY KEY AUTOINCREMENT, number INTEGER NOT NULL, body TEXT NOT NULL,
   created_at TEXT NOT NULL);
 """
-
-
-class ForgeRefused(PermissionError):
-    """A push or write the forge will not do for alertfix (default branch, foreign branch)."""
-
-
-class MergeConflict(RuntimeError):
-    pass
 
 
 def _now() -> str:
@@ -150,7 +142,7 @@ class LocalForge:
             row = db.execute("SELECT * FROM pull_requests WHERE number = ? AND repo = ?",
                              (number, self.name)).fetchone()
         if row is None:
-            raise KeyError(f"no pull request #{number} in {self.name}")
+            raise ForgeNotFound(f"no pull request #{number} in {self.name}")
         return self._info(row)
 
     def body(self, number: int) -> str:
@@ -195,7 +187,7 @@ class LocalForge:
                 wt.git.merge("--no-ff", pr.branch, "-m",
                              f"Merge pull request #{number} from {pr.branch}", env=env)
             except git.GitCommandError as exc:
-                raise MergeConflict(f"#{number} does not merge cleanly into {pr.base}") from exc
+                raise ForgeRefused(f"#{number} does not merge cleanly into {pr.base}") from exc
             merge_sha = wt.head.commit.hexsha
         finally:
             bare.git.worktree("remove", "--force", str(scratch / "wt"))

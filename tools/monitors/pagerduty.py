@@ -13,9 +13,10 @@ from typing import Any
 
 import httpx
 
+from tools.monitors.api import get_json
 from tools.monitors.sentry import as_dict, fingerprint
 from tools.monitors.traceback_parse import find_traceback
-from tools.ports import Alert, AlertParseError
+from tools.ports import Alert, AlertParseError, MonitorRefused, RetryPolicy
 
 
 @dataclass(frozen=True)
@@ -108,15 +109,13 @@ def parse_alert(payload: Any) -> Alert:
     )
 
 
-class PagerDutyAPIError(RuntimeError):
-    """The PagerDuty API did not answer as documented (the message has no token in it)."""
-
-
 class PagerDutyClient:
     """The PagerDuty REST API v2 reads alertfix needs (`Authorization: Token token=...`)."""
 
     def __init__(self, base_url: str, token: str, timeout_s: float = 10.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None,
+                 retry: RetryPolicy | None = None) -> None:
+        self.retry = retry
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"), timeout=timeout_s, transport=transport,
             headers={"Authorization": f"Token token={token}",
@@ -128,20 +127,12 @@ class PagerDutyClient:
     def incident_alerts(self, incident_id: str, max_pages: int = 4) -> list[dict[str, Any]]:
         """`GET /incidents/{id}/alerts`, following `more` for a few pages."""
         if not incident_id.isalnum():
-            raise PagerDutyAPIError(f"not a PagerDuty incident id: {incident_id[:40]!r}")
+            raise MonitorRefused(f"not a PagerDuty incident id: {incident_id[:40]!r}")
         alerts: list[dict[str, Any]] = []
         for page in range(max_pages):
             path = f"/incidents/{incident_id}/alerts"
-            try:
-                response = self._http.get(path, params={"limit": 25, "offset": page * 25})
-            except httpx.HTTPError as exc:
-                raise PagerDutyAPIError(f"GET {path} failed: {type(exc).__name__}") from None
-            if response.status_code != 200:
-                raise PagerDutyAPIError(f"GET {path} answered {response.status_code}")
-            try:
-                body = response.json()
-            except ValueError:
-                raise PagerDutyAPIError(f"GET {path} answered with non-JSON") from None
+            body = as_dict(get_json(self._http, path, "PagerDuty",
+                                    params={"limit": 25, "offset": page * 25}, retry=self.retry))
             alerts += [a for a in body.get("alerts") or [] if isinstance(a, dict)]
             if not body.get("more"):
                 break

@@ -14,7 +14,8 @@ from typing import Any
 
 import httpx
 
-from tools.ports import Alert, AlertParseError, Frame
+from tools.monitors.api import get_json
+from tools.ports import Alert, AlertParseError, Frame, MonitorRefused, RetryPolicy
 
 
 def as_dict(value: Any) -> dict[str, Any]:
@@ -274,50 +275,39 @@ def event_issue_id(payload: Any) -> str | None:
 
 # ---------------------------------------------------------------- REST API
 
-class SentryAPIError(RuntimeError):
-    """The Sentry API did not answer as documented; the message says how (no token in it)."""
-
-
 class SentryClient:
     """The few Sentry REST API reads alertfix needs (`/api/0/`, bearer token)."""
 
     def __init__(self, base_url: str, token: str, timeout_s: float = 10.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None,
+                 retry: RetryPolicy | None = None) -> None:
         self._http = httpx.Client(
             base_url=base_url.rstrip("/") + "/api/0/", timeout=timeout_s, transport=transport,
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
+        self.retry = retry
 
     def close(self) -> None:
         self._http.close()
 
     def _get(self, path: str) -> Any:
-        try:
-            response = self._http.get(path)
-        except httpx.HTTPError as exc:
-            raise SentryAPIError(f"GET {path} failed: {type(exc).__name__}") from None
-        if response.status_code != 200:
-            raise SentryAPIError(f"GET {path} answered {response.status_code}")
-        try:
-            return response.json()
-        except ValueError:
-            raise SentryAPIError(f"GET {path} answered with something other than JSON") from None
+        return get_json(self._http, path, "Sentry", retry=self.retry)
 
     def latest_event(self, issue: str) -> dict[str, Any]:
         """The newest event of an issue, with its stack trace."""
         if not issue.isdigit():
-            raise SentryAPIError(f"not a Sentry issue id: {issue[:40]!r}")
+            raise MonitorRefused(f"not a Sentry issue id: {issue[:40]!r}")
         event = self._get(f"issues/{issue}/events/latest/")
         if not isinstance(event, dict):
-            raise SentryAPIError("the latest event is not a JSON object")
+            raise MonitorRefused("Sentry: the latest event is not a JSON object")
         return event
 
     def issue(self, issue: str) -> dict[str, Any]:
         """`GET /api/0/issues/{id}/`: the issue, with its `firstSeen`."""
         if not issue.isdigit():
-            raise SentryAPIError(f"not a Sentry issue id: {issue[:40]!r}")
+            raise MonitorRefused(f"not a Sentry issue id: {issue[:40]!r}")
         found = self._get(f"issues/{issue}/")
         if not isinstance(found, dict):
-            raise SentryAPIError("the issue is not a JSON object")
+            raise MonitorRefused("Sentry: the issue is not a JSON object")
         return found
 
     def with_issue(self, payload: dict[str, Any]) -> dict[str, Any]:

@@ -16,22 +16,18 @@ from github.Issue import Issue
 from github.Repository import Repository
 
 from tools.github_auth import GITHUB_API, ErrorTypes, GitHubApp, RetryPolicy, call
-from tools.ports import Ticket, TicketDraft, TicketStatus
-from tools.tracker.jira import (
-    TrackerAuthError,
-    TrackerError,
+from tools.ports import (
+    Ticket,
+    TicketDraft,
+    TicketStatus,
     TrackerNotFound,
-    TrackerPermissionError,
-    TrackerRejected,
+    TrackerRefused,
     TrackerUnavailable,
 )
 
 T = TypeVar("T")
 
-ERRORS = ErrorTypes(
-    TrackerError, TrackerAuthError, TrackerPermissionError, TrackerNotFound, TrackerRejected,
-    TrackerUnavailable,
-)
+ERRORS = ErrorTypes(TrackerUnavailable, TrackerRefused, TrackerNotFound)
 STATUS_LABELS: dict[TicketStatus, str] = {
     TicketStatus.IN_PROGRESS: "status:in-progress",
     TicketStatus.IN_REVIEW: "status:in-review",

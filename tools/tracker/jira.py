@@ -8,56 +8,34 @@ resolution when the Done transition's screen has one.
 
 The `jira` client's own retries are switched off (it sleeps up to a minute with no bound we
 control); `_call` retries rate limits (Retry-After honoured, capped), 5xx and connection errors
-with backoff, then raises `TrackerUnavailable` so the agent can escalate without losing the
-incident. Every other failure is one `TrackerError` subclass with a message saying what to fix.
+with backoff, then raises `TrackerUnavailable` (with the wait Jira asked for) so the incident waits
+instead of being lost. Every other failure is `TrackerRefused` or `TrackerNotFound` (the kinds
+in `tools.ports`), with a message saying what to fix.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import requests
 from jira import JIRA, JIRAError
 
-from tools.ports import Ticket, TicketDraft, TicketStatus
+from tools.ports import (
+    RetryPolicy,
+    Ticket,
+    TicketDraft,
+    TicketStatus,
+    TrackerError,
+    TrackerNotFound,
+    TrackerRefused,
+    TrackerUnavailable,
+    retry_after_seconds,
+)
 
 T = TypeVar("T")
-
-
-class TrackerError(Exception):
-    """The tracker refused or failed an operation; the message says what and how to fix it."""
-
-
-class TrackerAuthError(TrackerError):
-    """Credentials rejected (401, or a CAPTCHA lock-out)."""
-
-
-class TrackerPermissionError(TrackerError):
-    """The account lacks a project permission; the message names it."""
-
-
-class TrackerNotFound(TrackerError):
-    """The project or ticket does not exist, or the account cannot see it."""
-
-
-class TrackerRejected(TrackerError):
-    """The tracker refused the request as invalid (a field, a priority, an issue type, ...)."""
-
-
-class TrackerWorkflowError(TrackerRejected, ValueError):
-    """No transition leads to the requested status from the ticket's current status.
-
-    A ValueError too, like the local tracker's InvalidTransition.
-    """
-
-
-class TrackerUnavailable(TrackerError):
-    """Rate limited or unreachable after bounded retries: escalate, keep the incident."""
 
 
 DEFAULT_PRIORITIES: dict[str, str] = {
@@ -103,19 +81,6 @@ def fingerprint_label(fingerprint: str) -> str:
 
 def _label(text: str) -> str:
     return re.sub(r"\s+", "-", text.strip())[:255]
-
-
-@dataclass
-class RetryPolicy:
-    """Bounded retries: `attempts` tries in all, never waiting more than `max_wait` at once."""
-
-    attempts: int = 4
-    backoff: float = 0.5
-    max_wait: float = 60.0
-    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
-
-    def delay(self, attempt: int) -> float:
-        return min(self.backoff * 2**attempt, self.max_wait)
 
 
 class JiraTracker:
@@ -192,7 +157,7 @@ class JiraTracker:
                         raise TrackerUnavailable(
                             f"Jira is rate limiting or unavailable ({status}) while trying to "
                             f"{what}: asked to wait {wait:.0f}s (limit {policy.max_wait:.0f}s). "
-                            "Try again later."
+                            "Try again later.", retry_after=wait,
                         ) from None
                     policy.sleep(wait)
                     continue
@@ -201,7 +166,8 @@ class JiraTracker:
                     continue
                 if status >= 500:
                     raise TrackerUnavailable(
-                        f"Jira kept failing to {what} ({status}) after {policy.attempts} tries."
+                        f"Jira kept failing to {what} ({status}) after {policy.attempts} tries.",
+                        retry_after=retry_after_seconds(_headers(exc).get("Retry-After")),
                     ) from None
                 raise self._translate(exc, what, op) from None
             except (requests.ConnectionError, requests.Timeout) as exc:
@@ -216,20 +182,19 @@ class JiraTracker:
     def _translate(self, exc: JIRAError, what: str, op: str) -> TrackerError:
         status = exc.status_code or 0
         text = _error_text(exc)
-        headers = exc.response.headers if exc.response is not None else {}
-        denied = headers.get("X-Authentication-Denied-Reason", "")
+        denied = _headers(exc).get("X-Authentication-Denied-Reason", "")
         if status == 401 or "CAPTCHA" in denied:
             extra = (" Jira requires a CAPTCHA: log in once in a browser as this user."
                      if "CAPTCHA" in denied else "")
             how = ("the personal access token (Profile → Personal Access Tokens)"
                    if self._pat is not None else
                    "the email and API token (id.atlassian.com → Security → API tokens)")
-            return TrackerAuthError(
+            return TrackerRefused(
                 f"Jira rejected the credentials while trying to {what} ({status}). "
                 f"Check {how}.{extra}")
         if status == 403 or (status == 400 and "permission" in text.lower()):
             name, key = _NEEDS[op]
-            return TrackerPermissionError(
+            return TrackerRefused(
                 f"The Jira account lacks the project permission '{name}' ({key}) in "
                 f"{self.project}, needed to {what}: {text}. Grant it in the project's "
                 "permission scheme (Project settings → Permissions)."
@@ -239,8 +204,8 @@ class JiraTracker:
                 f"Could not {what}: not found in Jira ({text}). Check the project key "
                 f"{self.project!r} and that the account can browse it.")
         if status == 400:
-            return TrackerRejected(f"Jira refused to {what}: {text}")
-        return TrackerError(f"Jira failed to {what} ({status}): {text}")
+            return TrackerRefused(f"Jira refused to {what}: {text}")
+        return TrackerRefused(f"Jira failed to {what} ({status}): {text}")
 
     # ------------------------------------------------------------ mapping
 
@@ -326,7 +291,7 @@ class JiraTracker:
                               for t in available) or "none"
             hint = ("" if available else
                     " (an empty list can also mean the account lacks 'Transition Issues')")
-            raise TrackerWorkflowError(
+            raise TrackerRefused(
                 f"Jira has no transition named or leading to {wanted!r} for {key} (now "
                 f"{issue.fields.status.name!r}); available: {names}{hint}. Map "
                 f"{status.value!r} to one of them in the tracker's transitions setting."
@@ -340,13 +305,17 @@ class JiraTracker:
         return self._ticket(self._get(key, what, op), fingerprint)
 
 
+def _headers(exc: JIRAError) -> Mapping[str, str]:
+    return exc.response.headers if exc.response is not None else {}
+
+
 def _retry_after(exc: JIRAError) -> float:
-    headers = exc.response.headers if exc.response is not None else {}
-    value = headers.get("Retry-After")
-    try:
-        return max(float(value), 0.0) if value is not None else 5.0
-    except ValueError:
-        return 60.0
+    """Seconds Jira asked us to wait (5 when it did not say, 60 when unreadable)."""
+    value = _headers(exc).get("Retry-After")
+    if value is None:
+        return 5.0
+    wait = retry_after_seconds(value)
+    return 60.0 if wait is None else wait
 
 
 def _error_text(exc: JIRAError) -> str:

@@ -11,7 +11,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tools.ports import Ticket, TicketDraft, TicketStatus
+from tools.ports import Ticket, TicketDraft, TicketStatus, TrackerNotFound, TrackerRefused
 
 _ALLOWED: dict[TicketStatus, set[TicketStatus]] = {
     TicketStatus.OPEN: {TicketStatus.IN_PROGRESS, TicketStatus.DONE},
@@ -39,14 +39,6 @@ CREATE TABLE IF NOT EXISTS transitions (
 """
 
 
-class TicketNotFound(KeyError):
-    pass
-
-
-class InvalidTransition(ValueError):
-    pass
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat()
 
@@ -68,7 +60,7 @@ class LocalTracker:
     def _id(self, key: str) -> int:
         prefix, _, number = key.partition("-")
         if prefix != self.prefix or not number.isdigit():
-            raise TicketNotFound(key)
+            raise TrackerNotFound(f"no ticket {key}")
         return int(number)
 
     def _ticket(self, row: sqlite3.Row) -> Ticket:
@@ -105,18 +97,18 @@ class LocalTracker:
         with self._connect() as db:
             row = db.execute("SELECT * FROM tickets WHERE id = ?", (self._id(key),)).fetchone()
         if row is None:
-            raise TicketNotFound(key)
+            raise TrackerNotFound(f"no ticket {key}")
         return self._ticket(row)
 
     def body(self, key: str) -> str:
         with self._connect() as db:
             row = db.execute("SELECT body FROM tickets WHERE id = ?", (self._id(key),)).fetchone()
         if row is None:
-            raise TicketNotFound(key)
+            raise TrackerNotFound(f"no ticket {key}")
         return str(row["body"])
 
     def comment(self, key: str, body: str) -> None:
-        self.get(key)  # raises TicketNotFound for an unknown key
+        self.get(key)  # raises TrackerNotFound for an unknown key
         ticket_id = self._id(key)
         with self._connect() as db:
             db.execute(
@@ -145,7 +137,7 @@ class LocalTracker:
         if ticket.status == status:
             return ticket  # idempotent: a node that runs twice asks for the same status twice
         if status not in _ALLOWED[ticket.status]:
-            raise InvalidTransition(f"{key}: cannot go from {ticket.status} to {status}")
+            raise TrackerRefused(f"{key}: cannot go from {ticket.status} to {status}")
         with self._connect() as db:
             db.execute(
                 "UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?",
