@@ -16,7 +16,7 @@ from agent.runtime import AlertfixRuntime, Report, UnknownIncident
 from agent.settings import Settings
 from guardrails.redact import redact
 from tools.forge.local import LocalForge
-from tools.ports import AlertParseError, ServiceError
+from tools.ports import AlertParseError, ServiceError, Unavailable
 from tools.tracker.local import LocalTracker
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -78,9 +78,17 @@ def _runtime_call(call: Any) -> Report:
         raise _fail(str(exc.args[0])) from None
     except AlertParseError:
         raise
+    except Unavailable as exc:  # after the adapter's own bounded retries
+        wait = f" (it asked for {exc.retry_after:.0f}s)" if exc.retry_after else ""
+        raise _fail(f"the {exc.port} is unavailable{wait}: {redact(str(exc))[:300]} The "
+                    "incident is saved; run the same command again later to resume it.",
+                    1) from None
+    except ServiceError as exc:  # Refused or NotFound: retrying the same call cannot help
+        raise _fail(f"the {exc.port} refused: {redact(str(exc))[:300]} The incident is "
+                    "saved; fix the cause, then run the same command again.", 1) from None
     except RuntimeError as exc:
         raise _fail(str(exc)) from None
-    except Exception as exc:  # an adapter or git failure mid-stage
+    except Exception as exc:  # a git or sandbox failure mid-stage
         raise _fail(f"stopped by {type(exc).__name__}: {redact(str(exc))[:300]}. The incident "
                     "is saved; run the same command again to resume it.", 1) from None
 

@@ -6,6 +6,7 @@ They are plain pydantic data so that they can travel in the LangGraph state and 
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -180,6 +181,13 @@ class Alert(BaseModel):
     first_seen: datetime | None = None
     links: dict[str, str] = Field(default_factory=dict)
     raw: dict[str, Any] = Field(default_factory=dict)  # the payload as received, for the audit
+
+    @property
+    def severity_name(self) -> str:
+        """The severity as one lower-case, label-safe word, for the ticket's priority and the
+        labels ("error" when the source gave none)."""
+        word = re.sub(r"[^a-z0-9_-]+", "-", self.severity.strip().lower())[:30].strip("-")
+        return word or "error"
 
     @property
     def in_app_frames(self) -> list[Frame]:

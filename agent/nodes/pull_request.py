@@ -50,7 +50,7 @@ def gate(state: IncidentState, repo: git.Repo, files: dict[str, str], branch: st
         changes, policy, scope, branch=branch,
         default_branch=state.repo.default_branch, open_prs=open_prs,
         exception_type=rc.exception_type or alert.exception_type, source=alert.source,
-        severity="error",
+        severity=alert.severity,
         first_party=first_party_modules(vcs.list_files(repo, rc.base_sha)))
 
 
@@ -100,7 +100,8 @@ def pull_request(state: IncidentState, runtime: Runtime[Context]) -> dict[str, A
     pr = ctx.forge.open_pull_request(PullRequestDraft(
         branch=branch, base=state.repo.default_branch,
         title=title(f"{headline} ({ticket.key})"), body=body,
-        labels=["alertfix", "mitigation"] if mitigation else ["alertfix"],
+        labels=["alertfix", f"severity:{alert.severity_name}",
+                *(["mitigation"] if mitigation else [])],
         draft=confidence.band != "high"))
     if existed is None or existed.status != "open":
         kind = "Draft pull request" if pr.draft else "Pull request"

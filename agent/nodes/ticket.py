@@ -42,7 +42,7 @@ def ticket(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
         body=text("ticket.md.j2", alert=alert, crash=crash, repo=state.repo),
         fingerprint=alert.fingerprint,
         labels=["alertfix", alert.source, incident_label(state.incident_id)],
-        severity="error",
+        severity=alert.severity_name,
     ))
     created = tracker.transition(created.key, TicketStatus.IN_PROGRESS)
     return {"ticket": created, "_summary": f"filed {created.key}"}

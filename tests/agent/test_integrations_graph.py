@@ -1,5 +1,6 @@
 """The whole loop once with the GitHub App forge and the Jira tracker in place of the embedded
-adapters: the real PyGithub, jira and git talking to the stand-in servers."""
+adapters: the real PyGithub, jira and git talking to the stand-in servers. The alert is a
+`fatal` one, and that severity must reach the Jira priority, the ticket and the PR labels."""
 
 from __future__ import annotations
 
@@ -36,13 +37,17 @@ def test_github_and_jira_carry_an_incident_from_alert_to_done(
         runtime = AlertfixRuntime(settings)
         repo = RepoRef(name="acme/shop", origin=gh.git_url("acme/shop"), default_branch="main")
 
+        event["level"] = "fatal"  # Sentry's highest level: Jira's "Highest" priority
         report = runtime.start("sentry", event, repo)
         assert report.waiting_for == "review", report.status
         assert report.state and report.state.ticket and report.state.pull_request
         key, pr = report.state.ticket.key, report.state.pull_request
         assert jira.status_of(key) == "In Review"
+        assert jira.issue(key).fields["priority"] == {"name": "Highest"}
+        assert "with severity **fatal**" in jira.issue(key).fields["description"]
         pulls = gh.pulls("acme/shop")
         assert [p.number for p in pulls] == [pr.number] and "## Root cause" in pulls[0].body
+        assert "severity:fatal" in pulls[0].labels and "alertfix" in pulls[0].labels
         assert gh.branch_sha("acme/shop", pr.branch) == pr.head_sha
 
         merge = gh.merge_pull("acme/shop", pr.number)  # the reviewer merges on GitHub
