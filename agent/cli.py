@@ -13,7 +13,7 @@ from rich.markdown import Markdown
 from rich.table import Table
 
 from agent.runtime import AlertfixRuntime, Report, UnknownIncident
-from agent.settings import Settings
+from agent.settings import Settings, unknown_settings
 from guardrails.redact import redact
 from tools.forge.local import LocalForge
 from tools.ports import AlertParseError, ServiceError, Unavailable
@@ -27,7 +27,11 @@ HomeOption = Annotated[Path | None, typer.Option(
     "--home", help="alertfix's data directory (default: ALERTFIX_HOME or .alertfix)")]
 
 
-def _settings(home: Path | None) -> Settings:
+def _settings(home: Path | None, *, warn: bool = True) -> Settings:
+    """The settings every command starts from; a misspelt setting is said once, on stderr."""
+    if warn:
+        for line in unknown_settings():
+            typer.echo(f"alertfix: warning: {line}", err=True)
     return Settings(home=home) if home else Settings()
 
 
@@ -289,7 +293,7 @@ def doctor(
     from agent.doctor import run_checks
     from tools.doctor import format_findings
 
-    findings = run_checks(_settings(home), repo or [])
+    findings = run_checks(_settings(home, warn=False), repo or [])  # warnings are findings
     typer.echo(format_findings(findings))
     if not all(f.ok for f in findings):
         raise typer.Exit(1)

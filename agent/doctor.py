@@ -7,7 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from agent.settings import Settings
+from agent.settings import Settings, unknown_settings
 from tools.doctor import Finding, check_github, check_jira
 from tools.sandbox import SubprocessSandbox, isolation_gaps
 
@@ -64,8 +64,17 @@ def _sandbox() -> list[Finding]:
                     "run where user and network namespaces are allowed (unshare -rn)")]
 
 
+def _settings_read() -> list[Finding]:
+    unknown = unknown_settings()
+    if not unknown:
+        return [Finding("settings", "names", True, "every ALERTFIX_* variable is a setting")]
+    return [Finding("settings", "names", False, line, "rename or remove it")
+            for line in unknown]
+
+
 def run_checks(settings: Settings, repos: list[str]) -> list[Finding]:
-    findings = [Finding("git", "installed", shutil.which("git") is not None,
+    findings = [*_settings_read(),
+                Finding("git", "installed", shutil.which("git") is not None,
                         "git is on PATH" if shutil.which("git") else "git is not on PATH",
                         "install git")]
     if settings.forge == "github" or settings.tracker == "github":

@@ -6,8 +6,11 @@ in the working directory, or the path in `ALERTFIX_CONFIG`), then from the defau
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
+import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -128,9 +131,8 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml_file = Path(os.environ.get("ALERTFIX_CONFIG", "alertfix.toml"))
         return (init_settings, env_settings,
-                TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+                TomlConfigSettingsSource(settings_cls, toml_file=config_path()))
 
     def github_key_pem(self) -> str | None:
         if self.github_private_key is not None:
@@ -140,6 +142,42 @@ class Settings(BaseSettings):
     @property
     def state_path(self) -> Path:
         return self.state_db or self.home / "state.db"
+
+
+def config_path(environ: Mapping[str, str] | None = None) -> Path:
+    return Path((os.environ if environ is None else environ).get(CONFIG_VARIABLE,
+                                                                 "alertfix.toml"))
+
+
+CONFIG_VARIABLE = "ALERTFIX_CONFIG"  # where the TOML file is: read here, not a setting
+
+
+def unknown_settings(environ: Mapping[str, str] | None = None) -> list[str]:
+    """One line per `ALERTFIX_*` variable, or key of the config file, that no setting reads
+    (pydantic would ignore it silently), with the nearest known name when there is one: a
+    singular ALERTFIX_PAGERDUTY_WEBHOOK_SECRET must not quietly leave webhooks unverifiable."""
+    environ = os.environ if environ is None else environ
+    names = set(Settings.model_fields)
+    known = {f"ALERTFIX_{name.upper()}" for name in names} | {CONFIG_VARIABLE}
+    lines = []
+    for variable in sorted(environ):
+        upper = variable.upper()
+        if upper.startswith("ALERTFIX_") and upper not in known:
+            lines.append(_unknown(f"environment variable {variable}", upper, known))
+    path = config_path(environ)
+    try:
+        keys = tomllib.loads(path.read_text()) if path.is_file() else {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        keys = {}  # Settings() reports an unreadable file itself
+    lines += [_unknown(f"{path}: key {key!r}", key, names) for key in sorted(keys)
+              if key not in names]
+    return lines
+
+
+def _unknown(what: str, name: str, known: set[str]) -> str:
+    guess = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+    hint = f"did you mean {guess[0]}?" if guess else "`alertfix init` lists every setting."
+    return f"{what} is not an alertfix setting and is ignored; {hint}"
 
 
 def _toml(value: Any) -> str:
