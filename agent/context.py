@@ -39,6 +39,7 @@ class Context:
     sandbox: Sandbox
     audit: AuditLog
     envs: RepoEnvCache = field(default_factory=RepoEnvCache)  # one environment per repository
+    _opened: list[git.Repo] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def workspace(self) -> Path:
@@ -46,9 +47,17 @@ class Context:
         return self.settings.home / "repos" / self.repo.name
 
     def clone(self) -> git.Repo:
-        """The workspace clone, fetched up to date with the forge."""
+        """The workspace clone, fetched up to date with the forge. It is closed (with its
+        `git cat-file` processes) when the stage that asked for it ends."""
         self.forge.sync(self.workspace)
-        return git.Repo(self.workspace)
+        repo = git.Repo(self.workspace)
+        self._opened.append(repo)
+        return repo
+
+    def close_repositories(self) -> None:
+        """Close every clone handed out since the last call (the end of a stage)."""
+        while self._opened:
+            self._opened.pop().close()
 
 
 def _local_tracker(settings: Settings, repo: RepoRef) -> Tracker:

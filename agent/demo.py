@@ -214,7 +214,8 @@ def run_demo(directory: Path, say: Callable[[str], None]) -> DemoResult:
             return DemoResult(report, False, service, alert_file)
         shipped = runtime.record_deploy(report.incident_id)
         deployed_code = directory / "deployed"
-        git.Repo.clone_from(repo_ref.origin, deployed_code, branch=repo_ref.default_branch)
+        git.Repo.clone_from(repo_ref.origin, deployed_code,
+                            branch=repo_ref.default_branch).close()
         response = send_traffic(deployed_code, dsn, shipped.sha, GUEST_CHECKOUT)
         say(f"Deployed {shipped.sha[:10]} as {shipped.name}; the same guest checkout now "
             f"answers {response}.")

@@ -128,9 +128,9 @@ class AlertfixRuntime:
                             test_command: list[str] | None = None, python: str | None = None,
                             setup: str | None = None) -> RepoRef:
         """Seed the embedded forge from a repository on disk (the forge becomes `origin`)."""
-        source = vcs.open_repo(path)
-        branch = default_branch or (source.head.reference.name if not source.head.is_detached
-                                    else "main")
+        with vcs.open_repo(path) as source:
+            branch = default_branch or (source.head.reference.name
+                                        if not source.head.is_detached else "main")
         forge = LocalForge.import_repository(self.settings.home, path, default_branch=branch)
         return RepoRef(name=forge.name, origin=forge.clone_url(), default_branch=branch,
                        test_command=test_command or None, python=python, setup=setup)

@@ -183,26 +183,31 @@ def build_repository(case: CaseSpec, dest: Path) -> Path:
     bundle = case.folder / "repo.bundle"
     try:
         if bundle.is_file():
-            git.Repo.clone_from(str(bundle), dest)
+            git.Repo.clone_from(str(bundle), dest).close()
         else:
             _run_build_script(case, dest)
-        repo = git.Repo(dest)
-        branch = case.repo.default_branch
-        if branch not in repo.heads:
-            # A bundle clone has the other branches only as origin/<name>.
-            remote = f"origin/{branch}"
-            if remote not in [ref.name for ref in repo.refs]:
-                raise CaseError(f"the repository has no branch {branch!r}")
-            repo.git.checkout("-q", "-B", branch, remote)
-        else:
-            repo.git.checkout("-q", "--force", branch)
-        if "origin" in [remote.name for remote in repo.remotes]:
-            repo.delete_remote(repo.remote("origin"))  # the bundle's path; not the agent's
-        if case.received_at:
-            hide_later_refs(repo, _instant(case.received_at), keep=branch)
+        with git.Repo(dest) as repo:
+            _check_out(case, repo)
     except git.GitCommandError as exc:
         reason = (exc.stderr or str(exc)).strip().splitlines()[-1:] or ["git failed"]
         raise CaseError(f"building the repository: {reason[0][:200]}") from None
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise CaseError("build.sh did not create a git repository in $1") from None
     return dest
+
+
+def _check_out(case: CaseSpec, repo: git.Repo) -> None:
+    """The default branch checked out, the bundle's remote gone, later refs hidden."""
+    branch = case.repo.default_branch
+    if branch not in repo.heads:
+        # A bundle clone has the other branches only as origin/<name>.
+        remote = f"origin/{branch}"
+        if remote not in [ref.name for ref in repo.refs]:
+            raise CaseError(f"the repository has no branch {branch!r}")
+        repo.git.checkout("-q", "-B", branch, remote)
+    else:
+        repo.git.checkout("-q", "--force", branch)
+    if "origin" in [remote.name for remote in repo.remotes]:
+        repo.delete_remote(repo.remote("origin"))  # the bundle's path; not the agent's
+    if case.received_at:
+        hide_later_refs(repo, _instant(case.received_at), keep=branch)

@@ -118,8 +118,8 @@ def score(case: CaseSpec, state: IncidentState, status: str, settings: Settings,
         result.lines_changed = chosen.lines_changed
         before = ""
         if state.root_cause is not None:
-            origin = vcs.open_repo(Path(state.repo.origin))
-            before = vcs.show_file(origin, state.root_cause.base_sha, chosen.path) or ""
+            with vcs.open_repo(Path(state.repo.origin)) as origin:
+                before = vcs.show_file(origin, state.root_cause.base_sha, chosen.path) or ""
         result.localized = scorers.is_localized(chosen.path, before, chosen.new_source,
                                                 case.expected.files, case.expected.functions)
     if state.pull_request is None:

@@ -47,7 +47,12 @@ def _payload(case: CaseSpec) -> Any:
 
 def measure(case: CaseSpec, work: Path, run_code: bool) -> dict[str, Any]:
     repo_path = build_repository(case, work / case.id)
-    repo = git.Repo(repo_path)
+    with git.Repo(repo_path) as repo:
+        return _measure(case, work, run_code, repo, repo_path)
+
+
+def _measure(case: CaseSpec, work: Path, run_code: bool, repo: git.Repo,
+             repo_path: Path) -> dict[str, Any]:
     alert = parse_alert(case.source, _payload(case))
     deploys = vcs.TagDeployHistory(repo_path).deploys()
     prefixes = [case.repo.path_prefix] if case.repo.path_prefix else []

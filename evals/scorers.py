@@ -114,15 +114,16 @@ def judge_branch(origin: str, branch: str, judge_dir: Path, judge_argv: list[str
                  workdir: Path, sandbox: Sandbox) -> Judgement:
     """Check out `branch` of `origin` in `workdir`, run the hidden judge there, and when it
     fails the repository's own tests (a plausible fix passes those)."""
-    checkout = git.Repo.clone_from(origin, workdir, branch=branch, no_hardlinks=True)
+    git.Repo.clone_from(origin, workdir, branch=branch, no_hardlinks=True).close()
     shutil.copytree(judge_dir, workdir / "judge", dirs_exist_ok=True)
     judged = sandbox.run(workdir, judge_argv, judge_timeout_s)
     if judged.passed:
         return Judgement("fixed", "")
     why = f"judge failed: {_first_failure(judged)}"
     # Back to exactly the branch head: no judge/, no caches the judge run left.
-    checkout.git.reset("--hard", "-q")
-    checkout.git.clean("-fdxq")
+    with git.Repo(workdir) as checkout:
+        checkout.git.reset("--hard", "-q")
+        checkout.git.clean("-fdxq")
     own = sandbox.run(workdir, test_argv, test_timeout_s)
     if own.passed:
         return Judgement("plausible", why)

@@ -157,8 +157,11 @@ class CommitIndex:
     scoring of many suspect commits) reads and parses each (commit, file) once.
     """
 
-    def __init__(self, repo: git.Repo, max_files: int = 2048) -> None:
-        self.repo = repo
+    def __init__(self, git_dir: Path, max_files: int = 2048) -> None:
+        # A bare command runner, not a `Repo`: the index lives as long as the process, and a
+        # Repo kept that long keeps its `git cat-file` processes running with it.
+        self._git = git.Git()
+        self._git_dir = str(git_dir)
         self._sources: OrderedDict[tuple[str, str], str | None] = OrderedDict()
         self._max = max_files
 
@@ -168,8 +171,9 @@ class CommitIndex:
             self._sources.move_to_end(key)
             return self._sources[key]
         try:
-            text: str | None = str(self.repo.git.show(f"{sha}:{path}",
-                                                      strip_newline_in_stdout=False))
+            text: str | None = str(self._git.execute(
+                ["git", f"--git-dir={self._git_dir}", "show", f"{sha}:{path}"],
+                strip_newline_in_stdout=False))
         except git.GitCommandError:
             text = None
         self._sources[key] = text
@@ -207,5 +211,5 @@ def commit_index(repo: git.Repo) -> CommitIndex:
     """The shared index of `repo` (one per git directory, kept for the process's life)."""
     key = str(Path(repo.git_dir).resolve())
     if key not in _INDEXES:
-        _INDEXES[key] = CommitIndex(repo)
+        _INDEXES[key] = CommitIndex(Path(key))
     return _INDEXES[key]

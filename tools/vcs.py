@@ -20,18 +20,21 @@ _DEPLOY_TAG = re.compile(r"^deploy-(\d+)$")
 
 
 def open_repo(path: Path) -> git.Repo:
+    """The repository at `path`; use it as a context manager, so that it is closed."""
     return git.Repo(path)
 
 
 def is_bare(path: Path) -> bool:
     try:
-        return git.Repo(path).bare
+        with git.Repo(path) as repo:
+            return repo.bare
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         return False
 
 
 def clone(url: str, dest: Path, *, bare: bool = False) -> git.Repo:
-    """Clone `url` into `dest`, or fetch into the clone already there."""
+    """Clone `url` into `dest`, or fetch into the clone already there. The caller closes the
+    Repo (`with vcs.clone(...) as repo:`): an open one keeps `git cat-file` processes."""
     if (dest / ("HEAD" if bare else ".git")).exists():
         repo = git.Repo(dest)
         repo.git.fetch("origin", "--prune", "--tags", "--force")
@@ -112,14 +115,14 @@ def commit_on_branch(
             target = path / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)
-        wt = git.Repo(path)
-        wt.git.add("--", *files)
         env = {
             "GIT_AUTHOR_NAME": BOT_NAME, "GIT_AUTHOR_EMAIL": BOT_EMAIL,
             "GIT_COMMITTER_NAME": BOT_NAME, "GIT_COMMITTER_EMAIL": BOT_EMAIL,
         }
-        wt.git.commit("-m", message, "--no-verify", env=env)
-        sha = wt.head.commit.hexsha
+        with git.Repo(path) as wt:
+            wt.git.add("--", *files)
+            wt.git.commit("-m", message, "--no-verify", env=env)
+            sha = wt.head.commit.hexsha
     existing = resolve(repo, f"refs/heads/{branch}")
     if existing and repo.commit(existing).tree == repo.commit(sha).tree:
         return existing
@@ -140,7 +143,10 @@ class TagDeployHistory:
         self.repo_path = repo_path
 
     def deploys(self, environment: str | None = None) -> list[Deploy]:
-        repo = git.Repo(self.repo_path)
+        with git.Repo(self.repo_path) as repo:
+            return self._deploys(repo, environment)
+
+    def _deploys(self, repo: git.Repo, environment: str | None) -> list[Deploy]:
         found: list[tuple[int, Deploy]] = []
         for tag in repo.tags:
             match = _DEPLOY_TAG.match(tag.name)
@@ -160,13 +166,13 @@ class TagDeployHistory:
     def record(self, sha: str, environment: str = "production",
                when: datetime | None = None) -> Deploy:
         """Tag `sha` as the next deploy, as a CD system would in the embedded setup."""
-        repo = git.Repo(self.repo_path)
-        numbers = [int(m.group(1)) for t in repo.tags if (m := _DEPLOY_TAG.match(t.name))]
-        name = f"deploy-{max(numbers, default=0) + 1}"
-        when = when or datetime.now(UTC)
-        env = {"GIT_COMMITTER_NAME": BOT_NAME, "GIT_COMMITTER_EMAIL": BOT_EMAIL,
-               "GIT_COMMITTER_DATE": when.isoformat()}
-        repo.git.tag("-a", name, sha, "-m", f"environment={environment}", env=env)
+        with git.Repo(self.repo_path) as repo:
+            numbers = [int(m.group(1)) for t in repo.tags if (m := _DEPLOY_TAG.match(t.name))]
+            name = f"deploy-{max(numbers, default=0) + 1}"
+            when = when or datetime.now(UTC)
+            env = {"GIT_COMMITTER_NAME": BOT_NAME, "GIT_COMMITTER_EMAIL": BOT_EMAIL,
+                   "GIT_COMMITTER_DATE": when.isoformat()}
+            repo.git.tag("-a", name, sha, "-m", f"environment={environment}", env=env)
         return Deploy(name=name, sha=sha, environment=environment,
                       deployed_at=when.replace(microsecond=0))
 

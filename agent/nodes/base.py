@@ -26,7 +26,10 @@ def stage(name: str) -> Callable[[Node], Node]:
         @functools.wraps(node)
         def run(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
             started = time.monotonic()
-            update = node(state, runtime)
+            try:
+                update = node(state, runtime)
+            finally:
+                runtime.context.close_repositories()
             summary = redact(str(update.pop("_summary", "")))
             event = StageEvent(stage=name, seconds=time.monotonic() - started, summary=summary)
             runtime.context.audit.record(state.incident_id, name, summary=summary,

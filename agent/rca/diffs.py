@@ -88,17 +88,17 @@ def _parse(diff: str) -> dict[str, FileChange]:
 
 @lru_cache(maxsize=4096)
 def _commit_change(git_dir: str, sha: str) -> CommitChange:
-    repo = git.Repo(git_dir)
-    commit = repo.commit(sha)
-    parents = [p.hexsha for p in commit.parents]
-    # Against the first parent: for a merge that is everything the merged branch brought.
-    args = ["-U0", "--no-color", "--no-ext-diff", "-M", "--src-prefix=a/", "--dst-prefix=b/"]
-    if parents:
-        diff = repo.git.diff(*args, parents[0], sha)
-    else:
-        diff = repo.git.show(*args, "--format=", sha)
-    return CommitChange(sha=sha, parents=parents, summary=str(commit.summary),
-                        files=_parse(diff))
+    with git.Repo(git_dir) as repo:
+        commit = repo.commit(sha)
+        parents = [p.hexsha for p in commit.parents]
+        # Against the first parent: for a merge that is everything the merged branch brought.
+        args = ["-U0", "--no-color", "--no-ext-diff", "-M", "--src-prefix=a/", "--dst-prefix=b/"]
+        if parents:
+            diff = repo.git.diff(*args, parents[0], sha)
+        else:
+            diff = repo.git.show(*args, "--format=", sha)
+        return CommitChange(sha=sha, parents=parents, summary=str(commit.summary),
+                            files=_parse(diff))
 
 
 def commit_change(repo: git.Repo, sha: str) -> CommitChange:

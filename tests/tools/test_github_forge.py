@@ -125,8 +125,9 @@ def test_merged_state_and_merge_commit(gh: GitHubStandIn, tmp_path: Path) -> Non
     assert forge.open_pull_requests() == []
     merged = forge.get_pull_request(pr.number)
     assert (merged.status, merged.merge_commit) == ("merged", merge)
-    forge.fetch(work, "main")
-    assert Repo(work).git.rev_parse("FETCH_HEAD") == merge
+    forge.sync(work)  # what the agent does before verify: the merge is in the clone
+    with Repo(work) as repo:
+        assert repo.git.rev_parse("origin/main") == merge
 
 
 def test_push_refuses_default_and_foreign_branches(gh: GitHubStandIn, tmp_path: Path) -> None:

@@ -191,24 +191,20 @@ class GitHubForge:
         return ForgeRefused(f"git could not {what}: {line}")
 
     def clone(self, dest: Path) -> Repo:
-        """Clone the repository into `dest`; the remote URL stored holds no credentials."""
+        """Clone the repository into `dest`; the remote URL stored holds no credentials. The
+        caller closes the Repo returned."""
         return self._git(f"clone {self.full_name}",
                          lambda env: Repo.clone_from(self.clone_url(), dest, env=env))
 
     def sync(self, dest: Path) -> None:
         """The workspace clone, up to date: branches, tags and deleted refs pruned."""
         if not (dest / ".git").exists():
-            self.clone(dest)
+            self.clone(dest).close()
             return
-        repo = Repo(dest)
-        self._git(f"fetch {self.full_name}", lambda env: repo.git.fetch(
-            self.clone_url(), "--prune", "--tags", "--force",
-            "+refs/heads/*:refs/remotes/origin/*", env=env))
-
-    def fetch(self, workdir: Path, refspec: str | None = None) -> None:
-        repo = Repo(workdir)
-        args = [self.clone_url(), *([refspec] if refspec else [])]
-        self._git(f"fetch {self.full_name}", lambda env: repo.git.fetch(*args, env=env))
+        with Repo(dest) as repo:
+            self._git(f"fetch {self.full_name}", lambda env: repo.git.fetch(
+                self.clone_url(), "--prune", "--tags", "--force",
+                "+refs/heads/*:refs/remotes/origin/*", env=env))
 
     def push_branch(self, workdir: Path, branch: str) -> None:
         """Push `branch` (alertfix's own); a better patch replaces the previous one.
@@ -225,7 +221,10 @@ class GitHubForge:
             )
         if branch == self.default_branch:
             raise ForgeRefused(f"alertfix never pushes the default branch {branch!r}.")
-        repo = Repo(workdir)
+        with Repo(workdir) as repo:
+            self._push(repo, branch)
+
+    def _push(self, repo: Repo, branch: str) -> None:
         url, ref = self.clone_url(), f"refs/heads/{branch}"
         what = f"push {branch} to {self.full_name}"
         local = str(repo.git.rev_parse(ref))

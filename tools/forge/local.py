@@ -11,12 +11,14 @@ import contextlib
 import shutil
 import sqlite3
 import tempfile
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import git
 
 from tools import vcs
+from tools.local_db import transaction
 from tools.ports import ForgeNotFound, ForgeRefused, PullRequestDraft, PullRequestInfo
 
 BRANCH_PREFIX = "alertfix/"
@@ -59,28 +61,26 @@ class LocalForge:
         forge = cls(home, name or source.resolve().name.removesuffix(".git"), default_branch)
         if not forge.bare_path.exists():
             forge.bare_path.parent.mkdir(parents=True, exist_ok=True)
-            git.Repo.clone_from(str(source.resolve()), forge.bare_path, mirror=True)
-            git.Repo(forge.bare_path).git.remote("remove", "origin")
+            with git.Repo.clone_from(str(source.resolve()), forge.bare_path,
+                                     mirror=True) as bare:
+                bare.git.remote("remove", "origin")
         else:
             # Only new history: a merge done here must never be overwritten by the source.
             # When they diverged the forge's history wins: the source is a seed, not a mirror.
-            bare = git.Repo(forge.bare_path)
-            with contextlib.suppress(git.GitCommandError):
+            with git.Repo(forge.bare_path) as bare, contextlib.suppress(git.GitCommandError):
                 bare.git.fetch(str(source.resolve()),
                                f"refs/heads/{default_branch}:refs/heads/{default_branch}",
                                "refs/tags/*:refs/tags/*")
         return forge
 
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.db_path, timeout=30)
-        db.row_factory = sqlite3.Row
-        return db
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return transaction(self.db_path)
 
     def clone_url(self) -> str:
         return str(self.bare_path)
 
     def sync(self, dest: Path) -> None:
-        vcs.clone(self.clone_url(), dest)
+        vcs.clone(self.clone_url(), dest).close()
 
     def _info(self, row: sqlite3.Row) -> PullRequestInfo:
         return PullRequestInfo(
@@ -93,7 +93,8 @@ class LocalForge:
         if branch == self.default_branch or not branch.startswith(BRANCH_PREFIX):
             raise ForgeRefused(f"alertfix pushes only {BRANCH_PREFIX}* branches, not {branch!r}")
         # Forced because a retry with a better patch replaces alertfix's own branch.
-        git.Repo(workdir).git.push(self.clone_url(), f"+refs/heads/{branch}:refs/heads/{branch}")
+        with git.Repo(workdir) as repo:
+            repo.git.push(self.clone_url(), f"+refs/heads/{branch}:refs/heads/{branch}")
         with self._connect() as db:
             db.execute(
                 "UPDATE pull_requests SET head_sha = ?, updated_at = ?"
@@ -102,7 +103,8 @@ class LocalForge:
             )
 
     def _branch_sha(self, branch: str) -> str:
-        return vcs.resolve(git.Repo(self.bare_path), f"refs/heads/{branch}") or ""
+        with git.Repo(self.bare_path) as bare:
+            return vcs.resolve(bare, f"refs/heads/{branch}") or ""
 
     def open_pull_request(self, draft: PullRequestDraft) -> PullRequestInfo:
         head = self._branch_sha(draft.branch)
@@ -176,22 +178,24 @@ class LocalForge:
         pr = self.get_pull_request(number)
         if pr.status != "open":
             return pr
-        bare = git.Repo(self.bare_path)
         scratch = Path(tempfile.mkdtemp(prefix="merge-"))
-        try:
-            bare.git.worktree("add", str(scratch / "wt"), pr.base)
-            wt = git.Repo(scratch / "wt")
-            env = {"GIT_AUTHOR_NAME": reviewer, "GIT_AUTHOR_EMAIL": f"{reviewer}@localhost",
-                   "GIT_COMMITTER_NAME": reviewer, "GIT_COMMITTER_EMAIL": f"{reviewer}@localhost"}
+        with git.Repo(self.bare_path) as bare:
             try:
-                wt.git.merge("--no-ff", pr.branch, "-m",
-                             f"Merge pull request #{number} from {pr.branch}", env=env)
-            except git.GitCommandError as exc:
-                raise ForgeRefused(f"#{number} does not merge cleanly into {pr.base}") from exc
-            merge_sha = wt.head.commit.hexsha
-        finally:
-            bare.git.worktree("remove", "--force", str(scratch / "wt"))
-            shutil.rmtree(scratch, ignore_errors=True)
+                bare.git.worktree("add", str(scratch / "wt"), pr.base)
+                env = {"GIT_AUTHOR_NAME": reviewer, "GIT_AUTHOR_EMAIL": f"{reviewer}@localhost",
+                       "GIT_COMMITTER_NAME": reviewer,
+                       "GIT_COMMITTER_EMAIL": f"{reviewer}@localhost"}
+                with git.Repo(scratch / "wt") as wt:
+                    try:
+                        wt.git.merge("--no-ff", pr.branch, "-m",
+                                     f"Merge pull request #{number} from {pr.branch}", env=env)
+                    except git.GitCommandError as exc:
+                        raise ForgeRefused(
+                            f"#{number} does not merge cleanly into {pr.base}") from exc
+                    merge_sha = wt.head.commit.hexsha
+            finally:
+                bare.git.worktree("remove", "--force", str(scratch / "wt"))
+                shutil.rmtree(scratch, ignore_errors=True)
         with self._connect() as db:
             db.execute("UPDATE pull_requests SET status = 'merged', merge_commit = ?,"
                        " updated_at = ? WHERE number = ?", (merge_sha, _now(), number))

@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import zlib
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sentry_sdk.envelope import Envelope
 
+from tools.local_db import transaction
 from tools.monitors.sentry import parse_event
 from tools.ports import Alert, AlertParseError
 
@@ -133,8 +135,8 @@ class EventStore:
         with self._connect() as db:
             db.executescript(_SCHEMA)
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.db_path, timeout=30)
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return transaction(self.db_path)
 
     def add(self, project: str, event: dict[str, Any],
             received_at: datetime | None = None) -> Alert:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tools.local_db import transaction
 from tools.ports import Ticket, TicketDraft, TicketStatus, TrackerNotFound, TrackerRefused
 
 _ALLOWED: dict[TicketStatus, set[TicketStatus]] = {
@@ -52,10 +54,8 @@ class LocalTracker:
         with self._connect() as db:
             db.executescript(_SCHEMA)
 
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.db_path, timeout=30)
-        db.row_factory = sqlite3.Row
-        return db
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return transaction(self.db_path)
 
     def _id(self, key: str) -> int:
         prefix, _, number = key.partition("-")
