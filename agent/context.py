@@ -82,7 +82,12 @@ def _require(settings: Settings, what: str, *names: str) -> None:
         raise ValueError(f"{what} needs {', '.join(missing)} (see docs/integrations.md)")
 
 
-def _github_app(settings: Settings) -> GitHubApp:
+def github_app_configured(settings: Settings) -> bool:
+    return bool(settings.github_app_id and settings.github_installation_id
+                and (settings.github_private_key or settings.github_private_key_path))
+
+
+def github_app(settings: Settings) -> GitHubApp:
     _require(settings, "the GitHub App", "github_app_id", "github_installation_id")
     pem = settings.github_key_pem()
     if not pem:
@@ -95,12 +100,12 @@ def _github_app(settings: Settings) -> GitHubApp:
 
 
 def _github_forge(settings: Settings, repo: RepoRef) -> Forge:
-    return GitHubForge(repo=repo.name, app=_github_app(settings), base_url=settings.github_api_url,
+    return GitHubForge(repo=repo.name, app=github_app(settings), base_url=settings.github_api_url,
                        default_branch=repo.default_branch, always_draft=settings.github_draft_prs)
 
 
 def _github_issues(settings: Settings, repo: RepoRef) -> Tracker:
-    return GitHubIssuesTracker(repo=repo.name, app=_github_app(settings),
+    return GitHubIssuesTracker(repo=repo.name, app=github_app(settings),
                                base_url=settings.github_api_url)
 
 

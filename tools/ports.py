@@ -354,12 +354,6 @@ class TestRun(BaseModel):
     def passed(self) -> bool:
         return self.exit_code == 0 and not self.timed_out
 
-    def outcome_of(self, nodeid_suffix: str) -> TestOutcome | None:
-        for test in self.tests:
-            if test.nodeid.endswith(nodeid_suffix):
-                return test.outcome
-        return None
-
 
 class Sandbox(Protocol):
     def run(self, workdir: Path, command: list[str], timeout_s: float) -> TestRun: ...

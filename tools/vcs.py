@@ -24,14 +24,6 @@ def open_repo(path: Path) -> git.Repo:
     return git.Repo(path)
 
 
-def is_bare(path: Path) -> bool:
-    try:
-        with git.Repo(path) as repo:
-            return repo.bare
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        return False
-
-
 def clone(url: str, dest: Path, *, bare: bool = False) -> git.Repo:
     """Clone `url` into `dest`, or fetch into the clone already there. The caller closes the
     Repo (`with vcs.clone(...) as repo:`): an open one keeps `git cat-file` processes."""

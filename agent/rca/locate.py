@@ -14,7 +14,6 @@ running code is not the code the agent is reading (wrong release, a hotfix, loca
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import PurePosixPath
 
 from tools.ports import Frame
@@ -96,7 +95,3 @@ def context_matches(frame: Frame, source: str | None) -> bool | None:
         return False
     return frame.context_line.strip() == lines[frame.lineno - 1].strip()
 
-
-def stale_frames(frames: list[Frame], read: Callable[[str], str | None]) -> list[Frame]:
-    """Mapped frames whose context line differs from the file as `read(path)` returns it."""
-    return [f for f in frames if f.repo_path and context_matches(f, read(f.repo_path)) is False]

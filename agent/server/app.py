@@ -17,7 +17,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from agent.runtime import AlertfixRuntime
-from agent.server.dispatcher import AlertJob, Dispatcher, WriteCheck, association_can_write
+from agent.server.dispatcher import AlertJob, Dispatcher, WriteCheck
 from agent.server.ingest import ingest_router
 from agent.server.webhooks import webhook_router
 from agent.server.workers import (
@@ -35,7 +35,7 @@ log = logging.getLogger("alertfix.server")
 
 
 def create_app(settings: Settings, runtime: AlertfixRuntime | None = None, *,
-               can_write: WriteCheck = association_can_write,
+               can_write: WriteCheck | None = None,
                worker: Literal["thread", "process"] = "thread",
                tick_interval_s: float = TICK_INTERVAL_S) -> FastAPI:
     """The server app. Its worker starts now; `app.state.worker.close()` (or the app's

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from agent.context import github_app, github_app_configured
 from agent.nodes.base import plain, text
 from agent.runtime import AlertfixRuntime, Report, UnknownIncident
 from agent.server.faults import FaultRegistry
@@ -26,6 +27,7 @@ from tools.monitors import parse_alert
 from tools.monitors.github_events import (
     WRITE_ASSOCIATIONS,
     CIFailure,
+    CollaboratorPermissions,
     CommentCommand,
     DeploymentStatus,
     GitHubEvent,
@@ -42,7 +44,7 @@ WriteCheck = Callable[[str, str, str], bool]
 
 
 def association_can_write(repository: str, login: str, association: str) -> bool:
-    """Without API access: owners, organisation members and collaborators."""
+    """Without API access (no GitHub App): owners, organisation members and collaborators."""
     return association in WRITE_ASSOCIATIONS
 
 
@@ -119,8 +121,14 @@ class Dispatcher:
     @classmethod
     def from_settings(cls, settings: Settings, stats: Stats | None = None,
                       runtime: AlertfixRuntime | None = None,
-                      can_write: WriteCheck = association_can_write) -> Dispatcher:
+                      can_write: WriteCheck | None = None) -> Dispatcher:
+        """`can_write` defaults to asking GitHub when the App is configured."""
         runtime = runtime or AlertfixRuntime(settings)
+        if can_write is None:
+            can_write = association_can_write
+            if github_app_configured(settings):
+                can_write = CollaboratorPermissions(settings.github_api_url,
+                                                    github_app(settings).token)
         sentry = (SentryClient(settings.sentry_api_url,
                                settings.sentry_api_token.get_secret_value())
                   if settings.sentry_api_token else None)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from agent.rca.bisect import Verdict, bisect
 from agent.rca.explain import web_url
-from agent.rca.locate import map_frame, stale_frames
+from agent.rca.locate import context_matches, map_frame
 from agent.rca.scoring import named_values
 from agent.rca.window import first_sighting
 from tools.monitors.traceback_parse import parse_failure_text
@@ -66,12 +66,12 @@ def test_site_packages_frames_map_only_to_installed_repository_files() -> None:
     assert map_frame(Frame(abs_path="/x/os/__init__.py"), with_init, []) is None
 
 
-def test_stale_frames_are_those_whose_context_line_differs() -> None:
+def test_a_context_line_that_differs_marks_a_stale_frame() -> None:
     source = "def f():\n    return 1\n"
-    same = Frame(repo_path="m.py", lineno=2, context_line="    return 1")
-    other = Frame(repo_path="m.py", lineno=2, context_line="    return 2")
-    unknown = Frame(repo_path="m.py", lineno=2)
-    assert stale_frames([same, other, unknown], lambda path: source) == [other]
+    assert context_matches(Frame(repo_path="m.py", lineno=2, context_line="    return 1"), source)
+    assert context_matches(Frame(repo_path="m.py", lineno=2, context_line="    return 2"),
+                           source) is False
+    assert context_matches(Frame(repo_path="m.py", lineno=2), source) is None  # cannot tell
 
 
 def test_named_values_pick_keys_attributes_names_and_settings() -> None:

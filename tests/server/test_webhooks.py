@@ -256,3 +256,22 @@ def test_a_worker_process_runs_incidents_off_the_server(settings: Any,
     finally:
         worker.close()
     assert not worker.alive
+
+
+def test_comment_commands_are_authorised_by_github_when_the_app_is_configured(
+        settings: Any, tmp_path: Any) -> None:
+    from agent.server.dispatcher import Dispatcher, association_can_write
+    from tests.standins.github import github_standin
+
+    assert Dispatcher.from_settings(settings).can_write is association_can_write
+    with github_standin(tmp_path / "gh") as gh:
+        gh.create_repo("acme/shop")
+        gh.repos["acme/shop"].collaborators.update({"ana": "write", "bo": "read"})
+        with_app = reconfigured(settings, github_app_id=gh.app_id,
+                                github_private_key=gh.private_key_pem,
+                                github_installation_id=gh.installation_id,
+                                github_api_url=gh.api_url)
+        can_write = Dispatcher.from_settings(with_app).can_write
+        assert can_write("acme/shop", "ana", "NONE")  # GitHub says write, whatever the payload
+        assert not can_write("acme/shop", "bo", "OWNER")  # a payload's claim is not enough
+        assert not can_write("acme/shop", "stranger", "COLLABORATOR")

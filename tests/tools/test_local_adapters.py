@@ -65,7 +65,7 @@ def test_tracker_workflow_and_fingerprint_lookup(tmp_path: Path) -> None:
 def test_forge_refuses_the_default_branch_and_merges_like_a_reviewer(
         tmp_path: Path, service: git.Repo) -> None:
     forge = LocalForge.import_repository(tmp_path / "home", Path(service.working_dir))
-    assert forge.name == "svc" and vcs.is_bare(forge.bare_path)
+    assert forge.name == "svc" and git.Repo(forge.bare_path).bare
     clone = vcs.clone(forge.clone_url(), tmp_path / "clone")
     with pytest.raises(Refused) as refused:
         forge.push_branch(tmp_path / "clone", "main")

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from tools.ports import TestRun
 from tools.sandbox import SandboxLimits, SubprocessSandbox, isolation_gaps
 from tools.test_results import MESSAGE_CHARS, parse_junit
 
@@ -31,6 +32,10 @@ PY = ["python", "-c"]
 # This venv's pytest plugins (langsmith, anyio, hypothesis...) cost about a second per run;
 # the suites run here need none of them.
 FAST = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+
+
+def _outcome(run: TestRun, nodeid_suffix: str) -> str | None:
+    return next((t.outcome for t in run.tests if t.nodeid.endswith(nodeid_suffix)), None)
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
@@ -113,13 +118,13 @@ def test_socket_inside_the_sandbox_fails(tmp_path: Path, listener: int, isolatio
     )
     command = ["python", "-m", "pytest", "-q", "test_net.py"]
     walled = SubprocessSandbox(env=FAST).run(tmp_path, command, 60)
-    assert walled.outcome_of("test_reach_host") == "failed"
-    assert walled.outcome_of("test_reach_internet") == "failed"
+    assert _outcome(walled, "test_reach_host") == "failed"
+    assert _outcome(walled, "test_reach_internet") == "failed"
     assert "netns" in walled.isolation
     # The control: the same test passes when the network is allowed, so it can fail above.
     control = ["python", "-m", "pytest", "-q", "test_net.py::test_reach_host"]
     opened = SubprocessSandbox(network=True, env=FAST).run(tmp_path, control, 60)
-    assert opened.outcome_of("test_reach_host") == "passed"
+    assert _outcome(opened, "test_reach_host") == "passed"
     assert "network-allowed" in opened.isolation
 
 
@@ -188,8 +193,8 @@ def test_memory_hog_is_stopped(tmp_path: Path) -> None:
     )
     limits = SandboxLimits(memory_bytes=384 * 1024**2)
     run = SubprocessSandbox(limits, env=FAST).run(tmp_path, ["python", "-m", "pytest", "-q"], 60)
-    assert run.outcome_of("test_small") == "passed"
-    assert run.outcome_of("test_hog") == "failed"
+    assert _outcome(run, "test_small") == "passed"
+    assert _outcome(run, "test_hog") == "failed"
     hog = next(t for t in run.tests if t.nodeid.endswith("test_hog"))
     assert "MemoryError" in hog.message
 
@@ -214,7 +219,7 @@ def test_hanging_test_is_killed_and_reported_as_timeout(tmp_path: Path) -> None:
     assert run.timed_out and run.exit_code is None and not run.passed
     assert "wall-clock limit of 4s" in run.output
     # SIGINT first: pytest still wrote the report of what finished.
-    assert run.outcome_of("test_a_quick") == "passed"
+    assert _outcome(run, "test_a_quick") == "passed"
 
 
 def test_timeout_kills_the_whole_tree(tmp_path: Path, isolation: str) -> None:

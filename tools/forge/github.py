@@ -1,4 +1,4 @@
-"""The GitHub forge: branches, pull requests, deployments and checks through a GitHub App.
+"""The GitHub forge: branches, pull requests and deployments through a GitHub App.
 
 API calls go through PyGithub; clones, fetches and pushes are plain git (GitPython) over HTTPS
 with the installation token. The token travels in git's environment (GIT_CONFIG_COUNT/KEY/VALUE
@@ -59,13 +59,6 @@ class DeploymentInfo(BaseModel):
     @property
     def state(self) -> str:
         return self.statuses[0].state if self.statuses else "pending"
-
-
-class CheckRunInfo(BaseModel):
-    name: str
-    status: Literal["queued", "in_progress", "completed", "waiting", "requested", "pending"] | str
-    conclusion: str | None  # success, failure, neutral, cancelled, skipped, timed_out, ...
-    head_sha: str
 
 
 def branch_name(ticket_key: str, title: str, prefix: str = "alertfix/") -> str:
@@ -327,7 +320,7 @@ class GitHubForge:
         self._call(lambda: self._gh_repo.get_issue(number).create_comment(body),
                    f"comment on pull request #{number}")
 
-    # ------------------------------------------------------------ deployments and checks
+    # ------------------------------------------------------------ deployments
 
     def deployments(self, environment: str | None = None, sha: str | None = None,
                     limit: int = 30) -> list[DeploymentInfo]:
@@ -363,17 +356,6 @@ class GitHubForge:
                 out.append(Deploy(name=f"deployment-{dep.id}", sha=dep.sha,
                                   environment=dep.environment, deployed_at=ok[-1].created_at))
         return sorted(out, key=lambda d: d.deployed_at)
-
-    def check_runs(self, ref: str) -> list[CheckRunInfo]:
-        """Check runs on a commit sha or branch."""
-        def read() -> list[CheckRunInfo]:
-            return [
-                CheckRunInfo(name=c.name, status=c.status, conclusion=c.conclusion,
-                             head_sha=c.head_sha)
-                for c in self._gh_repo.get_commit(ref).get_check_runs()
-            ]
-
-        return self._call(read, f"read check runs for {ref}")
 
 
 def _has(repo: Repo, sha: str) -> bool:
