@@ -204,12 +204,17 @@ class CommitIndex:
         return found
 
 
-_INDEXES: dict[str, CommitIndex] = {}
+_INDEXES: OrderedDict[str, CommitIndex] = OrderedDict()
+_MAX_INDEXES = 16  # repositories whose index is kept (an eval run goes through dozens)
 
 
 def commit_index(repo: git.Repo) -> CommitIndex:
-    """The shared index of `repo` (one per git directory, kept for the process's life)."""
+    """The shared index of `repo` (one per git directory, the least recently used dropped)."""
     key = str(Path(repo.git_dir).resolve())
-    if key not in _INDEXES:
+    if key in _INDEXES:
+        _INDEXES.move_to_end(key)
+    else:
         _INDEXES[key] = CommitIndex(Path(key))
+        if len(_INDEXES) > _MAX_INDEXES:
+            _INDEXES.popitem(last=False)
     return _INDEXES[key]
