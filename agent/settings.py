@@ -27,8 +27,8 @@ DEFAULT_PRICES: dict[str, tuple[float, float]] = {
     "gpt-4o-mini": (0.15, 0.60),
     "gpt-4.1": (2.00, 8.00),
     "gpt-4.1-mini": (0.40, 1.60),
-    "claude-3-5-haiku-latest": (0.80, 4.00),
-    "claude-sonnet-4-0": (3.00, 15.00),
+    "claude-haiku-4-5": (1.00, 5.00),
+    "claude-sonnet-4-5": (3.00, 15.00),
 }
 
 
