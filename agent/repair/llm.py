@@ -231,4 +231,6 @@ class ModelRepair:
             return ""
         run = search.validator.runner.run(candidate.changed_files(), tests,
                                           search.validator.timeout_s)
-        return stable_output(run.output)
+        failed = "\n".join(f"{t.nodeid} {t.outcome}: {t.message}" for t in run.tests
+                           if t.outcome in ("failed", "error") and t.message)
+        return stable_output(run.output if run.output.strip() else failed)
