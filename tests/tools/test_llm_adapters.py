@@ -167,3 +167,27 @@ def test_retry_after_reads_seconds_milliseconds_and_dates() -> None:
     assert retry_after({"retry-after-ms": "1500"}) == 1.5
     assert retry_after({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0  # in the past
     assert retry_after({"Retry-After": "soon"}) is None and retry_after({}) is None
+
+
+def test_doctor_checks_that_the_model_answers(tmp_path: Path) -> None:
+    from agent.doctor import run_checks
+    from agent.settings import Settings
+
+    def model_findings(**values: object) -> list[str]:
+        settings = Settings(home=tmp_path, **values)  # type: ignore[arg-type]
+        return [f"{f.ok} {f.message}" for f in run_checks(settings, []) if f.integration == "model"]
+
+    assert model_findings() == []  # no model, llm_mode off: nothing to check
+    assert model_findings(llm_mode="fallback")[0].startswith("False llm_mode is fallback but")
+    with openai_standin() as server:
+        server.answers.append({"explanation": "ok", "functions": []})
+        found = model_findings(llm_provider="openai", llm_model="gpt-4o-mini",
+                               llm_base_url=server.base_url, llm_api_key=server.key,
+                               llm_mode="always")
+        assert found[0].startswith("True openai:gpt-4o-mini answered with the structured tool")
+        bad = model_findings(llm_provider="openai", llm_model="gpt-4o-mini",
+                             llm_base_url=server.base_url, llm_api_key="sk-wrong-key-000000")
+        assert bad[0].startswith("False openai model gpt-4o-mini: HTTP 401")
+        assert "sk-wrong-key-000000" not in bad[0]
+    recorded = tmp_path / "recorded"
+    assert model_findings(llm_provider="replay", llm_model=str(recorded))[0].startswith("False")
