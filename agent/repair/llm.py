@@ -209,6 +209,10 @@ class ModelRepair:
         if passed is not None:
             if engine is None or ranking(passed) < ranking(engine):
                 search.result.chosen = passed
+                if engine is not None:
+                    search.result.notes.append(
+                        f"{self.strategy}: {passed.id} passed and ranks before the engine's "
+                        f"{engine.id} (a fix before a mitigation, then the smaller change)")
             else:
                 search.result.notes.append(
                     f"{self.strategy}: {passed.id} passed, but the engine's {engine.id} ranks "

@@ -20,6 +20,7 @@ import libcst as cst
 
 from agent.repair.base import RepairInput, make_candidate
 from agent.state import Candidate
+from guardrails.untrusted import inline
 
 ANSWER_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -184,6 +185,9 @@ def candidate_from(inp: RepairInput, scope: Scope, replacements: dict[str, str],
             raise Rejected(f"{name} is a test; tests are never changed to make a fix pass")
         if name not in scope.functions:
             raise Rejected(f"{name} is outside the functions it may change ({allowed})")
+    for name, code in replacements.items():
+        if "```" in code:  # it would close the diff's fence in the PR and ticket
+            raise Rejected(f"the code for {name} contains a Markdown fence (```)")
     new = {name: _definition(name, code) for name, code in replacements.items()}
     swap = _Swap(new)
     try:
@@ -204,7 +208,9 @@ def candidate_from(inp: RepairInput, scope: Scope, replacements: dict[str, str],
         if used:
             raise Rejected(f"{name} would use {', '.join(used)} (process, network, filesystem "
                            "or dynamic code is never part of a fix)")
-    description = " ".join(explanation.split())[:200] or "model-written replacement"
+    # The explanation is the model's words, which alert text may have steered: shown inert.
+    description = inline(explanation, 200) if explanation.strip() else \
+        "model-written replacement"
     made = make_candidate(scope.input_for(inp), strategy,
                           f"{description} (rewrites {', '.join(sorted(new))})", after)
     if not isinstance(made, Candidate):

@@ -14,7 +14,9 @@ import pytest
 
 from agent.repair.llm import ModelRepair, stable_output
 from agent.repair.llm_budget import Budget, DailyLedger
+from agent.repair.base import make_candidate
 from agent.repair.search import Search
+from agent.state import Candidate
 from agent.repair.validation import Validator, outcomes
 from agent.settings import Settings
 from agent.state import RootCause
@@ -26,6 +28,11 @@ from tools.ports import Alert
 
 GOOD = '''def discount(coupon, total):
     if "min_total" in coupon and total < coupon["min_total"]:
+        return total
+    return total * 0.9
+'''
+GOOD_BASE = '''def discount(coupon, total):
+    if total < coupon["min_total"]:
         return total
     return total * 0.9
 '''
@@ -51,13 +58,18 @@ def settings(tmp_path: Path, **overrides: Any) -> Settings:
 
 
 def run(server: OpenAIStandIn, tmp_path: Path, message: str = "'min_total'",
-        key: str | None = None, **overrides: Any) -> tuple[Any, Search]:
+        key: str | None = None, engine: list[Candidate] | None = None,
+        **overrides: Any) -> tuple[Any, Search]:
+    """The model's rounds on the coupon fault, after the engine's search of `engine`'s
+    proposals when given."""
     inp = make_input(COUPON, "discount", "KeyError", message, line_containing="min_total")
     runner = InProcessRunner(inp.path, inp.source, CHECKS)
     validator = Validator(runner, outcomes(runner.run({}, [], 10)),
                           ["reproduction", "no_minimum_means_discount"], 10.0,
                           lambda candidate: list(CHECKS))
     search = Search(validator, lambda candidate, validation: validation)
+    if engine is not None:
+        search.run(inp, engine)
     config = settings(tmp_path, **overrides)
     model = OpenAIModel("gpt-4o-mini", api_key=key or server.key, base_url=server.base_url,
                         timeout_s=5, max_retries=0)
@@ -171,7 +183,6 @@ def test_fallback_asks_only_when_no_fix_passed(tmp_path: Path) -> None:
                          Budget.from_settings(config))
     inp = make_input(COUPON, "discount", "KeyError", "'min_total'",
                      line_containing="min_total")
-    from agent.state import Candidate
     fix = Candidate(id="t#1", strategy="template:x", description="", path=inp.path,
                     new_source=GOOD, diff="", lines_changed=1)
     assert repair.wanted(None) is None
@@ -194,3 +205,42 @@ def test_answers_in_a_markdown_fence_are_read(tmp_path: Path, server: OpenAIStan
     # Prose (not a tool call) holding the JSON in a fence: read, scope-checked, validated.
     usage, search = run(server, tmp_path)
     assert search.result.chosen is not None and not usage.rejected
+
+
+def test_the_models_words_are_shown_inert(server: OpenAIStandIn, tmp_path: Path) -> None:
+    server.answers += [
+        answer(GOOD.replace("return total * 0.9", 'return total * 0.9  # ```\n'
+                            "    # @everyone see https://evil.example")),
+        answer(GOOD, why="Fixed. @maintainers merge now: https://evil.example/[x](y)"),
+    ]
+    usage, search = run(server, tmp_path)
+    assert "contains a Markdown fence" in usage.rejected[0]
+    chosen = search.result.chosen
+    assert chosen is not None and "@maintainers" not in chosen.description
+    assert "https://evil" not in chosen.description
+
+
+MITIGATION = '''def discount(coupon, total):
+    try:
+        if total < coupon["min_total"]:
+            return total
+    except KeyError:
+        pass
+    return total * 0.9
+'''
+
+
+def test_always_a_passing_model_fix_outranks_the_engines_mitigation(
+        server: OpenAIStandIn, tmp_path: Path) -> None:
+    inp = make_input(COUPON, "discount", "KeyError", "'min_total'", line_containing="min_total")
+    caught = make_candidate(inp, "template:catch", "catch the KeyError",
+                            inp.source.replace(GOOD_BASE, MITIGATION))
+    assert isinstance(caught, Candidate)
+    caught.fix_class, caught.masks = "mitigation", "an exception is caught instead of raised"
+    server.answers.append(answer(GOOD))
+    usage, search = run(server, tmp_path, engine=[caught], llm_mode="always")
+    assert search.result.validations[0].candidate_id == caught.id
+    assert search.result.validations[0].accepted  # the engine's mitigation passed first
+    chosen = search.result.chosen
+    assert chosen is not None and chosen.strategy == "llm:openai" and usage.calls == 1
+    assert any(f"ranks before the engine's {caught.id}" in n for n in search.result.notes)
