@@ -12,14 +12,13 @@ from typing import Any
 
 import pytest
 
+from agent.repair.base import make_candidate
 from agent.repair.llm import ModelRepair, stable_output
 from agent.repair.llm_budget import Budget, DailyLedger
-from agent.repair.base import make_candidate
 from agent.repair.search import Search
-from agent.state import Candidate
 from agent.repair.validation import Validator, outcomes
 from agent.settings import Settings
-from agent.state import RootCause
+from agent.state import Candidate, RootCause
 from tests.repair.helpers import InProcessRunner, make_input
 from tests.repair.test_search import CHECKS, COUPON
 from tests.standins.llm import OpenAIStandIn, openai_standin
