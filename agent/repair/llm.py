@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -43,6 +42,7 @@ if TYPE_CHECKING:
     from agent.repair.search import Search
 
 OUTPUT_CHARS = 4000  # the tail of a failing run's output given back to the model
+CULPRIT_CHARS = 12_000  # of the culprit's diff
 _DURATION = re.compile(r"\b\d+(?:\.\d+)?s\b")
 _SCRATCH = re.compile(r"(?:/[^\s/:'\"]+)+/(?:worktrees|alertfix-[^\s/]+)/[^\s/:'\"]+/")
 
@@ -59,25 +59,25 @@ def _render(name: str, **variables: object) -> str:
                                 tool=ANSWER_TOOL, **variables))
 
 
-def _lines_of(inp: RepairInput) -> list[str]:
-    return inp.source.splitlines()
-
-
-def _function(inp: RepairInput, lines: Iterable[int]) -> dict[str, object]:
-    text = _lines_of(inp)[inp.function_start - 1:inp.function_end]
+def _function(inp: RepairInput) -> dict[str, object]:
+    text = inp.source.splitlines()[inp.function_start - 1:inp.function_end]
     return {"name": inp.function, "path": inp.path, "start": inp.function_start,
-            "end": inp.function_end, "code": "\n".join(text), "lines": sorted(set(lines))}
+            "end": inp.function_end, "code": "\n".join(text), "lines": [inp.line]}
 
 
 def _culprit_diff(inp: RepairInput) -> str:
     if inp.culprit is None:
         return ""
-    return "".join(unified_diff(path, parent or "", commit or "")
+    diff = "".join(unified_diff(path, parent or "", commit or "")
                    for path, (parent, commit, _) in sorted(inp.culprit.files.items()))
+    if len(diff) > CULPRIT_CHARS:  # a sweeping commit: its start, and say so
+        diff = diff[:CULPRIT_CHARS] + f"\n[{len(diff) - CULPRIT_CHARS} more characters]\n"
+    return diff
 
 
 def _conventions(inp: RepairInput) -> list[str]:
-    imports = [line for line in _lines_of(inp) if line.startswith(("import ", "from "))]
+    imports = [line for line in inp.source.splitlines()
+               if line.startswith(("import ", "from "))]
     said = [f"`{inp.path}` imports: {'; '.join(imports)}" if imports
             else f"`{inp.path}` imports nothing"]
     indent = "tabs" if "\n\t" in inp.source else "4 spaces"
@@ -87,15 +87,14 @@ def _conventions(inp: RepairInput) -> list[str]:
 
 def first_prompt(inp: RepairInput, scope: Scope, alert: Alert, rc: RootCause,
                  failing_tests: list[str]) -> str:
-    crash_lines: dict[str, list[int]] = {inp.function: [inp.line]}
-    functions, context = [_function(inp, [inp.line])], []
-    for caller in inp.callers:
-        if caller.function in scope.functions and caller.path == inp.path:
-            if caller.function not in crash_lines:
-                functions.append(_function(caller, [caller.line]))
-                crash_lines[caller.function] = [caller.line]
+    functions, context, shown = [_function(inp)], [], {inp.function}
+    for caller in inp.callers:  # those in the same file may change; the others are context
+        if caller.path == inp.path and caller.function in scope.functions:
+            if caller.function not in shown:
+                functions.append(_function(caller))
+                shown.add(caller.function)
         else:
-            context.append(_function(caller, [caller.line]))
+            context.append(_function(caller))
     frames = [f for f in rc.frames or alert.frames if f.in_app]
     stack = "\n".join(f"{f.repo_path or f.filename}:{f.lineno} in {f.function}"
                       + (f"\n    {f.context_line.strip()}" if f.context_line else "")
