@@ -191,3 +191,26 @@ def test_doctor_checks_that_the_model_answers(tmp_path: Path) -> None:
         assert "sk-wrong-key-000000" not in bad[0]
     recorded = tmp_path / "recorded"
     assert model_findings(llm_provider="replay", llm_model=str(recorded))[0].startswith("False")
+
+
+def test_the_settings_pick_the_adapter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent.context import build_model
+    from agent.settings import Settings
+
+    monkeypatch.setenv("ALERTFIX_LLM_PROVIDER", "anthropic")
+    monkeypatch.setenv("ALERTFIX_LLM_MODEL", "claude-haiku-4-5")
+    monkeypatch.setenv("ALERTFIX_LLM_BASE_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("ALERTFIX_LLM_API_KEY", "sk-ant-secret-value-1")
+    monkeypatch.setenv("ALERTFIX_LLM_MODE", "always")
+    settings = Settings(home=tmp_path)
+    assert settings.llm_mode == "always" and "sk-ant" not in repr(settings)
+    model = build_model(settings)
+    assert isinstance(model, AnthropicModel) and model.base_url == "http://127.0.0.1:9"
+    recorded = build_model(settings.model_copy(update={
+        "llm_provider": "openai", "llm_record_dir": tmp_path / "r"}))
+    assert isinstance(recorded, RecordingModel) and isinstance(recorded.inner, OpenAIModel)
+    assert isinstance(build_model(settings.model_copy(update={
+        "llm_provider": "replay", "llm_model": str(tmp_path)})), ReplayModel)
+    assert build_model(settings.model_copy(update={"llm_provider": None})) is None
+    with pytest.raises(ValueError, match="ALERTFIX_LLM_MODEL"):
+        build_model(settings.model_copy(update={"llm_model": ""}))
