@@ -22,7 +22,9 @@ from agent.state import Candidate, RootCause
 from tests.repair.helpers import InProcessRunner, make_input
 from tests.repair.test_search import CHECKS, COUPON
 from tests.standins.llm import OpenAIStandIn, openai_standin
+from tools.llm.base import ChatModel
 from tools.llm.openai import OpenAIModel
+from tools.llm.replay import ReplayModel
 from tools.ports import Alert
 
 GOOD = '''def discount(coupon, total):
@@ -56,9 +58,9 @@ def settings(tmp_path: Path, **overrides: Any) -> Settings:
     return Settings(home=tmp_path, llm_provider="openai", llm_model="gpt-4o-mini", **values)
 
 
-def run(server: OpenAIStandIn, tmp_path: Path, message: str = "'min_total'",
+def run(server: OpenAIStandIn | None, tmp_path: Path, message: str = "'min_total'",
         key: str | None = None, engine: list[Candidate] | None = None,
-        **overrides: Any) -> tuple[Any, Search]:
+        model: ChatModel | None = None, **overrides: Any) -> tuple[Any, Search]:
     """The model's rounds on the coupon fault, after the engine's search of `engine`'s
     proposals when given."""
     inp = make_input(COUPON, "discount", "KeyError", message, line_containing="min_total")
@@ -70,8 +72,10 @@ def run(server: OpenAIStandIn, tmp_path: Path, message: str = "'min_total'",
     if engine is not None:
         search.run(inp, engine)
     config = settings(tmp_path, **overrides)
-    model = OpenAIModel("gpt-4o-mini", api_key=key or server.key, base_url=server.base_url,
-                        timeout_s=5, max_retries=0)
+    if model is None:
+        assert server is not None
+        model = OpenAIModel("gpt-4o-mini", api_key=key or server.key,
+                            base_url=server.base_url, timeout_s=5, max_retries=0)
     alert = Alert(source="sentry", fingerprint="fp", exception_type="KeyError",
                   exception_message=message, title=f"KeyError: {message}")
     usage = ModelRepair(model, config, Budget.from_settings(config)).run(
@@ -243,3 +247,19 @@ def test_always_a_passing_model_fix_outranks_the_engines_mitigation(
     chosen = search.result.chosen
     assert chosen is not None and chosen.strategy == "llm:openai" and usage.calls == 1
     assert any(f"ranks before the engine's {caught.id}" in n for n in search.result.notes)
+
+
+RECORDED = Path(__file__).parent / "recordings" / "coupon"
+
+
+def test_recorded_answers_replay_offline_and_deterministically(tmp_path: Path) -> None:
+    # tests/repair/recordings/coupon: prose, then the fix (see the README there).
+    runs = [run(None, tmp_path / str(n), model=ReplayModel(RECORDED)) for n in (1, 2)]
+    for usage, search in runs:
+        assert usage.calls == 2 and usage.rejected[0].startswith("round 1: the answer is not")
+        chosen = search.result.chosen
+        assert chosen is not None and chosen.strategy == "llm:replay"
+    (first, one), (second, two) = runs
+    assert first.tokens == second.tokens > 0 and first.cost == second.cost > 0
+    assert one.result.chosen and two.result.chosen
+    assert one.result.chosen.new_source == two.result.chosen.new_source
