@@ -51,7 +51,7 @@ class Limits:
             return (f"the {where} budget of {self.tokens} tokens would be exceeded "
                     f"({tokens} spent, the next call may take {next_tokens})")
         if cost >= self.cost:
-            return f"the {where} budget of {self.cost:.2f} is spent ({cost:.4f})"
+            return f"the {where} budget of {self.cost:g} is spent ({cost:.6f})"
         return None
 
 

@@ -263,3 +263,25 @@ def test_recorded_answers_replay_offline_and_deterministically(tmp_path: Path) -
     assert first.tokens == second.tokens > 0 and first.cost == second.cost > 0
     assert one.result.chosen and two.result.chosen
     assert one.result.chosen.new_source == two.result.chosen.new_source
+
+
+def test_the_money_budget_stops_the_model(server: OpenAIStandIn, tmp_path: Path) -> None:
+    server.answers += ["junk", answer(GOOD)]
+    usage, search = run(server, tmp_path, llm_incident_cost=0.00001)
+    assert usage.calls == 1 and usage.cost > 0.00001 and search.result.chosen is None
+    assert "the incident's budget of 1e-05 is spent" in usage.stopped
+
+
+def test_the_strategy_speaks_anthropic_too(tmp_path: Path) -> None:
+    from tests.standins.llm import anthropic_standin
+    from tools.llm.anthropic import AnthropicModel
+
+    with anthropic_standin() as server:
+        server.answers.append(answer(GOOD))
+        model = AnthropicModel("claude-haiku-4-5", api_key=server.key,
+                               base_url=server.base_url, max_retries=0)
+        usage, search = run(None, tmp_path, model=model)
+    assert search.result.chosen is not None and search.result.chosen.strategy == "llm:anthropic"
+    assert usage.cost == pytest.approx((usage.input_tokens * 1.0 + usage.output_tokens * 5.0)
+                                       / 1e6)
+    assert "untrusted data" in server.bodies[0]["messages"][0]["content"]
