@@ -285,3 +285,33 @@ def test_the_strategy_speaks_anthropic_too(tmp_path: Path) -> None:
     assert usage.cost == pytest.approx((usage.input_tokens * 1.0 + usage.output_tokens * 5.0)
                                        / 1e6)
     assert "untrusted data" in server.bodies[0]["messages"][0]["content"]
+
+
+def test_a_method_is_replaced_in_place_keeping_its_comment() -> None:
+    from agent.repair.llm_scope import Rejected, Scope, candidate_from
+
+    source = '''
+        class Cart:
+            def __init__(self, items):
+                self.items = items
+
+            # the total, in cents
+            def total(self):
+                return sum(i["price"] for i in self.items)
+    '''
+    inp = make_input(source, "Cart.total", "KeyError", "'price'")
+    new = '    def total(self):\n        return sum(i["amount"] for i in self.items)\n'
+    candidate = candidate_from(inp, Scope.of(inp), {"Cart.total": new}, "llm:x", "renamed key")
+    assert "    # the total, in cents\n    def total(self):\n        return sum(i[\"amount\"]" \
+        in candidate.new_source and candidate.lines_changed == 2
+    with pytest.raises(Rejected, match="defines subtotal instead"):
+        candidate_from(inp, Scope.of(inp), {"Cart.total": new.replace("total", "subtotal")},
+                       "llm:x", "")
+    with pytest.raises(Rejected, match="exactly one function definition"):
+        candidate_from(inp, Scope.of(inp), {"Cart.total": new + "\nx = 1\n"}, "llm:x", "")
+    with pytest.raises(Rejected, match="not valid Python"):
+        candidate_from(inp, Scope.of(inp), {"Cart.total": "def total(self) return 1"},
+                       "llm:x", "")
+    with pytest.raises(Rejected, match="would use eval"):
+        candidate_from(inp, Scope.of(inp), {"Cart.total": new.replace(
+            'sum(i["amount"] for i in self.items)', 'eval("1")')}, "llm:x", "")
