@@ -256,12 +256,21 @@ def eval_cases(
         help="where results.json, report.md and junit.xml go")] = Path("alertfix-eval"),
     baseline: Annotated[Path | None, typer.Option(
         help="an earlier results.json: fewer fixed cases than it fails the run")] = None,
+    model: Annotated[str | None, typer.Option(
+        help="PROVIDER:MODEL (openai, anthropic; replay:FOLDER of recorded answers): each case "
+             "runs without it, then with it, and the report compares them")] = None,
+    llm_mode: Annotated[str, typer.Option(
+        help="with --model: fallback (asked when no fix passed) or always")] = "fallback",
+    record: Annotated[Path | None, typer.Option(
+        help="with --model: store every request and answer here (replay:FOLDER reads them)")
+    ] = None,
 ) -> None:
     """Run incident cases end to end and judge them (exit 1: a case errored or a regression)."""
     from evals.harness import DEFAULT_CASES, eval_command
 
     ids = [part.strip() for item in only or [] for part in item.split(",") if part.strip()]
-    raise typer.Exit(eval_command(cases or DEFAULT_CASES, ids, jobs, out, baseline))
+    raise typer.Exit(eval_command(cases or DEFAULT_CASES, ids, jobs, out, baseline, model,
+                                  llm_mode, record))
 
 
 @app.command()

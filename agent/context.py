@@ -19,6 +19,10 @@ from tools.audit import AuditLog
 from tools.forge.github import GitHubForge
 from tools.forge.local import LocalForge
 from tools.github_auth import GitHubApp
+from tools.llm.anthropic import AnthropicModel
+from tools.llm.base import ChatModel
+from tools.llm.openai import OpenAIModel
+from tools.llm.replay import RecordingModel, ReplayModel
 from tools.monitors.local import EventStore
 from tools.ports import DeployHistory, EventSource, Forge, Sandbox, Tracker
 from tools.repo_env import RepoEnvCache
@@ -39,6 +43,7 @@ class Context:
     sandbox: Sandbox
     audit: AuditLog
     envs: RepoEnvCache = field(default_factory=RepoEnvCache)  # one environment per repository
+    model: ChatModel | None = None  # a language model, when one is configured (tools/llm)
 
     @property
     def workspace(self) -> Path:
@@ -127,6 +132,38 @@ DEPLOY_HISTORIES: dict[str, Callable[[Settings, RepoRef, Forge], DeployHistory]]
 }
 
 
+def _openai(settings: Settings) -> ChatModel:
+    return OpenAIModel(settings.llm_model, api_key=_secret(settings.llm_api_key),
+                       base_url=settings.llm_base_url, timeout_s=settings.llm_timeout_s,
+                       max_retries=settings.llm_max_retries)
+
+
+def _anthropic(settings: Settings) -> ChatModel:
+    return AnthropicModel(settings.llm_model, api_key=_secret(settings.llm_api_key),
+                          base_url=settings.llm_base_url, timeout_s=settings.llm_timeout_s,
+                          max_retries=settings.llm_max_retries)
+
+
+def _replay(settings: Settings) -> ChatModel:
+    return ReplayModel(Path(settings.llm_model))
+
+
+MODELS: dict[str, Callable[[Settings], ChatModel]] = {
+    "openai": _openai, "anthropic": _anthropic, "replay": _replay,
+}
+
+
+def build_model(settings: Settings) -> ChatModel | None:
+    """The configured model (recording its answers when asked), or None without one."""
+    if settings.llm_provider is None:
+        return None
+    if not settings.llm_model:
+        raise ValueError(f"the {settings.llm_provider} model needs ALERTFIX_LLM_MODEL "
+                         "(for replay: the folder of recorded answers)")
+    model = MODELS[settings.llm_provider](settings)
+    return RecordingModel(model, settings.llm_record_dir) if settings.llm_record_dir else model
+
+
 def build_context(settings: Settings, repo: RepoRef) -> Context:
     try:
         make_tracker, make_forge = TRACKERS[settings.tracker], FORGES[settings.forge]
@@ -145,4 +182,5 @@ def build_context(settings: Settings, repo: RepoRef) -> Context:
         envs=RepoEnvCache(settings.env_cache, timeout_s=settings.env_build_timeout_s,
                           max_age_s=settings.env_max_age_days * 86400,
                           max_bytes=int(settings.env_max_gb * 1024**3)),
+        model=build_model(settings),
     )

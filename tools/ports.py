@@ -55,6 +55,24 @@ class NotFound(ServiceError):
     """The thing asked for does not exist, or the credentials cannot see it."""
 
 
+class ModelError(ServiceError):
+    """A language model (tools/llm) failed a call; raised as one of the kinds below."""
+
+    port: Port = "model"
+
+
+class ModelUnavailable(ModelError, Unavailable):
+    """The model server is down, rate limited or timing out after the adapter's retries."""
+
+
+class ModelRefused(ModelError, Refused):
+    """Bad credentials, no permission, or a request the model server rejects."""
+
+
+class ModelNotFound(ModelError, NotFound):
+    """No such model (or, for replay, no recorded answer for this request)."""
+
+
 # ---------------------------------------------------------------- alerts
 
 AlertSource = Literal["sentry", "pagerduty", "ci"]
