@@ -183,11 +183,20 @@ class Confidence(BaseModel):
 
 
 class Verification(BaseModel):
-    passed: bool
+    passed: bool  # the ticket closes (verified, or fixed but not verified by traffic)
     deploy: Deploy
     new_events: int
     scenario_passed: bool | None
     detail: str
+    # verified: the monitors' counts rule the fault out; unverified: too rare to tell within
+    # the maximum window; regressed: it is back (or a check fails) after the deploy.
+    verdict: Literal["verified", "unverified", "regressed"] = "verified"
+    monitor: str = "embedded"
+    window_s: float = 0.0  # how long after the deploy the monitors were read
+    p_value: float | None = None
+    new_event_links: list[str] = Field(default_factory=list)
+    chart: list[tuple[datetime, float]] = Field(default_factory=list)  # bucket start, per hour
+    chart_bucket_s: float = 0.0
 
 
 class StageEvent(BaseModel):

@@ -51,6 +51,7 @@ def test_unknown_incident_is_a_clear_error(tmp_path: Path) -> None:
 def test_run_stops_at_review_and_approve_carries_it_to_done(
         tmp_path: Path, shop: Path, event: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ALERTFIX_VERIFY_WINDOW_S", "0")
+    monkeypatch.setenv("ALERTFIX_VERIFY_MAX_WINDOW_S", "0")
     home = tmp_path / "h"
     alert = tmp_path / "alert.json"
     alert.write_text(json.dumps(event))
@@ -97,6 +98,7 @@ def test_reject_hands_the_ticket_back_to_a_human(
 def test_verification_waits_for_its_window_then_tick_closes(
         tmp_path: Path, shop: Path, event: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ALERTFIX_VERIFY_WINDOW_S", "3")
+    monkeypatch.setenv("ALERTFIX_VERIFY_MAX_WINDOW_S", "3")
     home = tmp_path / "h"
     alert = tmp_path / "alert.json"
     alert.write_text(json.dumps(event))
