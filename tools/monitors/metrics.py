@@ -73,7 +73,7 @@ class Datadog:
 
     def __init__(self, host: str, api_key: str, app_key: str, retries: int = 2) -> None:
         config = Configuration(host=host.rstrip("/"), enable_retry=True, max_retries=retries,
-                               retry_backoff_factor=0.2)
+                               retry_backoff_factor=2)  # the least the client allows
         config.api_key["apiKeyAuth"] = api_key
         config.api_key["appKeyAuth"] = app_key
         self._client = ApiClient(config)
