@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from agent.verification.window import Counted, Judgement, judge, needed_s
 from tools.monitors.metrics import ErrorRates, Point, step_for
@@ -79,7 +80,7 @@ def read_metric(backend: ErrorRates, query: str, alert: Alert, deploy: Deploy,
     step = step_for(baseline_start, end)
     points = backend.series(query, baseline_start, end, step)
     if len(points) > 1:  # the backend may choose its own interval (Datadog does)
-        gaps = sorted((b[0] - a[0]).total_seconds() for a, b in zip(points, points[1:]))
+        gaps = sorted((b[0] - a[0]).total_seconds() for a, b in pairwise(points))
         step = max(int(gaps[len(gaps) // 2]), 1)
     baseline = _counted(points, baseline_start, fault_start, step)
     fault = _counted(points, fault_start, shipped, step)
