@@ -70,7 +70,9 @@ def _replay(ctx: Context, state: IncidentState, shipped: Deploy) -> tuple[bool |
 
 
 def _chart(readings: list[Reading], shipped: Deploy, now: datetime) -> dict[str, Any]:
-    shown = next((r for r in readings if r.chart_points), None)
+    # The monitor that decided is the one to show; else the first with anything to draw.
+    decisive = [r for r in readings if r.judgement.verdict in ("verified", "regressed")]
+    shown = next((r for r in [*decisive, *readings] if r.chart_points), None)
     if shown is None or shown.chart_start is None:
         return {}
     series, width = buckets(shown.chart_points, shown.chart_start, max(now, shipped.deployed_at

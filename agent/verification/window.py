@@ -64,7 +64,9 @@ class Judgement:
 
 
 def p_text(p: float) -> str:
-    """0.031 → "0.03"; 1.2e-6 → "1e-6"."""
+    """0.031 → "0.03"; 1.2e-6 → "1e-6"; below 1e-12, "< 1e-12"."""
+    if p < 1e-12:
+        return "< 1e-12"
     if p >= 0.01:
         return f"{p:.2f}"
     mantissa, exponent = f"{p:.0e}".split("e")
