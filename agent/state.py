@@ -187,12 +187,14 @@ class Verification(BaseModel):
     deploy: Deploy
     new_events: int
     scenario_passed: bool | None
-    detail: str
+    detail: str  # the findings, joined
+    findings: list[str] = Field(default_factory=list)  # one line per monitor, check or replay
     # verified: the monitors' counts rule the fault out; unverified: too rare to tell within
     # the maximum window; regressed: it is back (or a check fails) after the deploy.
     verdict: Literal["verified", "unverified", "regressed"] = "verified"
     monitor: str = "embedded"
     window_s: float = 0.0  # how long after the deploy the monitors were read
+    needed_s: float | None = None  # how long the fault's rate called for (None: no rate)
     p_value: float | None = None
     new_event_links: list[str] = Field(default_factory=list)
     chart: list[tuple[datetime, float]] = Field(default_factory=list)  # bucket start, per hour

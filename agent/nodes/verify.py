@@ -130,8 +130,9 @@ def verify(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
     verification = Verification(
         passed=outcome != "regressed", verdict=outcome,
         deploy=shipped, new_events=primary.new_events, scenario_passed=scenario_passed,
-        detail="; ".join(lines), monitor=primary.monitor,
+        detail="; ".join(lines), findings=lines, monitor=primary.monitor,
         window_s=max((now - shipped.deployed_at).total_seconds(), 0.0),
+        needed_s=min(needs) if needs else None,
         p_value=min((r.judgement.p_value for r in readings
                      if r.judgement.p_value is not None), default=None),
         new_event_links=[link for r in readings for link in r.links][:20],

@@ -78,19 +78,19 @@ def render_svg(series: list[tuple[datetime, float]], width_s: float, deploy: dat
         f'<text x="12" y="{TOP + plot_h / 2}" transform="rotate(-90 12 {TOP + plot_h / 2})" '
         'text-anchor="middle">per hour</text>',
     ]
-    deploy_x = None
+    deploy_x = next((LEFT + i * slot for i, (start, _) in enumerate(series) if start >= deploy),
+                    LEFT + plot_w)
+    # The span after the deploy is shaded, so that "no bars" reads as "none seen".
+    parts.append(f'<rect x="{deploy_x:.1f}" y="{TOP}" width="{LEFT + plot_w - deploy_x:.1f}" '
+                 f'height="{plot_h}" fill="{"#fdf2e9" if regressed else "#eafaf1"}"/>')
     for index, (start, rate) in enumerate(series):
         x = LEFT + index * slot
         after = start >= deploy
-        if after and deploy_x is None:
-            deploy_x = x
         height = plot_h * rate / top
         colour = (REGRESSED if regressed else AFTER) if after else BEFORE
         parts.append(f'<rect x="{x + 1:.1f}" y="{TOP + plot_h - height:.1f}" '
                      f'width="{max(slot - 2, 1):.1f}" height="{height:.1f}" fill="{colour}">'
                      f"<title>{start:%Y-%m-%d %H:%M} UTC: {rate:.3g}/h</title></rect>")
-    if deploy_x is None:
-        deploy_x = LEFT + plot_w
     parts += [
         f'<line x1="{deploy_x:.1f}" y1="{TOP - 6}" x2="{deploy_x:.1f}" y2="{TOP + plot_h}" '
         'stroke="#2c3e50" stroke-dasharray="4 3"/>',

@@ -34,9 +34,13 @@ def chart_attachment(verification: Verification) -> Attachment | None:
 def watched(verification: Verification, confidence: float) -> tuple[str, str]:
     """("2 h", "why that long") for the closing comment."""
     how_long = span(timedelta(seconds=verification.window_s))
-    if verification.verdict == "verified":
-        why = ("until the chance of seeing so few events, were the fault still there, fell "
-               f"below {p_text(1 - confidence)}")
+    threshold = p_text(1 - confidence)
+    if verification.needed_s is None:
+        why = "no monitor gave the fault a rate to judge by"
     else:
-        why = "the maximum window: the fault's rate is too low to prove it gone sooner"
+        needed = span(timedelta(seconds=verification.needed_s))
+        why = (f"at the fault's rate before the deploy, {needed} without it makes the chance "
+               f"of that, were it still there, less than {threshold}")
+    if verification.verdict == "unverified":
+        why += "; the maximum window ended first"
     return how_long, why

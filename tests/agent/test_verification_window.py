@@ -72,7 +72,7 @@ def test_the_chart_splits_at_the_deploy_and_is_a_valid_svg() -> None:
     svg = render_svg(series, width, deploy, "Fault rate <before & after>", "p ≈ 1e-6")
     root = ET.fromstring(svg)
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
-    bars = root.findall("{http://www.w3.org/2000/svg}rect")[1:]
+    bars = root.findall("{http://www.w3.org/2000/svg}rect")[2:]  # after the page and the band
     assert len(bars) == len(series)
     assert {b.get("fill") for b in bars} == {"#c0392b", "#27ae60"}
     mermaid = render_mermaid(series, deploy, 'a "quoted" title')

@@ -119,7 +119,8 @@ def test_a_pass_closes_verified_with_the_chart_and_resolves_in_the_release(
     assert isinstance(tracker, LocalTracker)
     comment = tracker.comments("AF-1")[-1]
     assert comment.startswith("**Fixed and verified by alertfix.**")
-    assert "Watched for 2 h after the deploy (until the chance" in comment
+    assert "Watched for 2 h after the deploy (at the fault's rate before the deploy, 26 min " \
+        "without it makes the chance of that, were it still there, less than 0.05)" in comment
     assert "Sentry issue 42 marked resolved in release deploy-3" in comment
     [chart] = tracker.attachments("AF-1")
     assert chart.name == "verification-deploy-3.svg" and chart.as_uri() in comment
@@ -170,7 +171,7 @@ def test_a_low_traffic_fault_waits_its_window_then_closes_not_verified(
     assert isinstance(tracker, LocalTracker)
     comment = tracker.comments("AF-1")[-1]
     assert comment.startswith("**Fixed, not verified by traffic.**")
-    assert "Fixed and verified" not in comment and "the maximum window" in comment
+    assert "Fixed and verified" not in comment and "the maximum window ended first" in comment
 
 
 def test_a_monitor_outage_delays_verification_and_a_tick_retries(
