@@ -49,11 +49,22 @@ class MonitorAPI:
                  timeout_s: float = 10.0, retries: int = 2, max_wait_s: float = 5.0,
                  transport: httpx.BaseTransport | None = None) -> None:
         self.name, self.retries, self.max_wait_s = name, retries, max_wait_s
-        self._http = httpx.Client(base_url=base_url.rstrip("/") + "/", headers=headers,
-                                  timeout=timeout_s, transport=transport)
+        self.base_url = base_url.rstrip("/") + "/"
+        self._options: dict[str, Any] = {"headers": headers, "timeout": timeout_s,
+                                         "transport": transport}
+        self._client: httpx.Client | None = None
+
+    @property
+    def _http(self) -> httpx.Client:
+        # Made on first use: a context builds every configured monitor, most go unused.
+        if self._client is None:
+            self._client = httpx.Client(base_url=self.base_url, **self._options)
+        return self._client
 
     def close(self) -> None:
-        self._http.close()
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """The answer to one request; MonitorUnavailable once retries are spent, Refused on
@@ -108,7 +119,7 @@ class MonitorAPI:
             if not found or found.group(2) != "true":
                 return
             url = found.group(1)
-            if not url.startswith(str(self._http.base_url)):  # never send the token elsewhere
+            if not url.startswith(self.base_url):  # never send the token elsewhere
                 raise MonitorUnavailable(f"{self.name} pointed the next page outside its API")
 
     def offset_pages(self, path: str, key: str, params: dict[str, Any], max_pages: int,
