@@ -244,9 +244,10 @@ class Occurrences(BaseModel):
     """What one monitor saw of one fault between `start` and `end`.
 
     `times` are the sightings (an event, a re-triggered incident, a failed check run), newest
-    first and capped; `count` is the whole number, which may be larger (the rate is then
-    `len(times)` over the span they cover, see `span_start`). `checks` counts observations
-    that showed the fault absent (a successful check run), for monitors without a rate.
+    first. When the monitor had more than it would page through, `complete` is False and
+    `count` is at least `len(times)`: a rate is then `len(times)` over the span they cover
+    (`span_start`). `checks` counts observations that showed the fault absent (a successful
+    check run), for monitors without a rate.
     """
 
     monitor: str  # "sentry", "pagerduty", "embedded", "github checks", ...
@@ -254,6 +255,7 @@ class Occurrences(BaseModel):
     end: datetime
     times: list[datetime] = Field(default_factory=list)
     count: int = 0
+    complete: bool = True
     checks: int = 0
     links: list[str] = Field(default_factory=list)  # the monitor's pages for these sightings
     note: str = ""  # what the monitor tied the fault to ("Sentry issue 42, release 1.4.2")
@@ -261,7 +263,7 @@ class Occurrences(BaseModel):
     @property
     def span_start(self) -> datetime:
         """Where the counted span begins: `start`, or the oldest sighting kept when capped."""
-        if self.count > len(self.times) and self.times:
+        if not self.complete and self.times:
             return min(self.times)
         return self.start
 

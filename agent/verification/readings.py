@@ -43,9 +43,9 @@ def read_monitor(source: EventSource, alert: Alert, deploy: Deploy, now: datetim
     before = source.occurrences(alert, shipped - timedelta(seconds=history_s), shipped)
     after = source.occurrences(alert, shipped, max(now, shipped), deploy)
     first = min([alert.first_seen or alert.occurred_at, alert.occurred_at, *before.times])
-    span_start = max(before.span_start if before.count > len(before.times) else first,
-                     before.start)
-    counted = len(before.times) if before.count > len(before.times) else before.count
+    # Paged only part of the way back: the rate is what was read, over the span it covers.
+    span_start = max(first if before.complete else before.span_start, before.start)
+    counted = before.count if before.complete else len(before.times)
     fault = Counted(counted, max((shipped - span_start).total_seconds(), MIN_SPAN_S))
     window = Counted(after.count, max((after.end - after.start).total_seconds(), 0.0))
     if after.checks and not after.count:  # a monitor without a rate saw the fault absent
@@ -86,7 +86,7 @@ def read_metric(backend: ErrorRates, query: str, alert: Alert, deploy: Deploy,
     fault = _counted(points, fault_start, shipped, step)
     after = _counted(points, shipped, end, step)
     verdict = judge(fault, after, confidence, final, background_per_s=baseline.per_s,
-                    unit=" (errors)")
+                    noun="errors")
     return Reading(
         monitor=f"{backend.name} error rate", note=query[:120], judgement=verdict,
         needed_s=needed_s(fault.per_s - baseline.per_s, confidence),

@@ -8,7 +8,7 @@ from datetime import timedelta
 from agent.rca.timeline import span
 from agent.state import Verification
 from agent.verification.chart import render_mermaid, render_svg
-from agent.verification.window import p_text
+from agent.verification.window import p_phrase, p_text
 from tools.ports import Attachment
 
 
@@ -21,7 +21,7 @@ def chart_attachment(verification: Verification) -> Attachment | None:
     caption = {"verified": "verified", "unverified": "fixed, not verified by traffic",
                "regressed": "back after the deploy"}[verification.verdict]
     if verification.p_value is not None:
-        caption += f"; p ≈ {p_text(verification.p_value)}"
+        caption += f"; {p_phrase(verification.p_value)}"
     svg = render_svg(verification.chart, verification.chart_bucket_s, deploy.deployed_at,
                      title, caption, regressed=verification.verdict == "regressed")
     return Attachment(

@@ -64,13 +64,16 @@ class Judgement:
 
 
 def p_text(p: float) -> str:
-    """0.031 → "0.03"; 1.2e-6 → "1e-6"; below 1e-12, "< 1e-12"."""
-    if p < 1e-12:
-        return "< 1e-12"
+    """0.031 → "0.03"; 1.2e-6 → "1e-6"."""
     if p >= 0.01:
         return f"{p:.2f}"
     mantissa, exponent = f"{p:.0e}".split("e")
     return f"{mantissa}e{int(exponent)}"
+
+
+def p_phrase(p: float) -> str:
+    """"p ≈ 1e-6", or "p < 1e-12" for what a float can barely hold."""
+    return "p < 1e-12" if p < 1e-12 else f"p ≈ {p_text(p)}"
 
 
 def _times(count: float) -> str:
@@ -79,11 +82,13 @@ def _times(count: float) -> str:
 
 
 def judge(before: Counted, after: Counted, confidence: float, final: bool,
-          background_per_s: float = 0.0, unit: str = "") -> Judgement:
+          background_per_s: float = 0.0, noun: str = "") -> Judgement:
     """The verdict on one monitor's counts. `before` is the fault's span before the deploy,
-    `after` the window since; `final` means the maximum window is reached."""
+    `after` the window since; `final` means the maximum window is reached. `noun` names what
+    a metric counts ("errors"); sightings read "seen N times"."""
     fault_per_s = before.per_s - background_per_s
-    words = (f"seen {_times(before.count)}{unit} in {span(timedelta(seconds=before.seconds))} "
+    seen = f"{round(before.count)} {noun}" if noun else f"seen {_times(before.count)}"
+    words = (f"{seen} in {span(timedelta(seconds=before.seconds))} "
              f"before; {round(after.count)} in {span(timedelta(seconds=after.seconds))} after")
     observed = int(after.count)
     if background_per_s <= 0 and after.count >= 1:
@@ -96,6 +101,6 @@ def judge(before: Counted, after: Counted, confidence: float, final: bool,
                          words + ": no rate to judge the fix by")
     p = poisson_cdf(observed, before.per_s * after.seconds)
     if p < 1 - confidence:
-        return Judgement("verified", p, f"{words}; p ≈ {p_text(p)}")
+        return Judgement("verified", p, f"{words}; {p_phrase(p)}")
     return Judgement("unverified" if final else "waiting", p,
-                     f"{words}; p ≈ {p_text(p)}, not yet below {p_text(1 - confidence)}")
+                     f"{words}; {p_phrase(p)}, not yet below {p_text(1 - confidence)}")

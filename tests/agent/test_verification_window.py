@@ -9,7 +9,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from agent.verification.chart import buckets, render_mermaid, render_svg
-from agent.verification.window import Counted, judge, needed_s, p_text, poisson_cdf, poisson_sf
+from agent.verification.window import (
+    Counted,
+    judge,
+    needed_s,
+    p_phrase,
+    p_text,
+    poisson_cdf,
+    poisson_sf,
+)
 
 HOUR = 3600.0
 
@@ -59,6 +67,7 @@ def test_a_metric_is_judged_against_its_level_before_the_fault() -> None:
 
 def test_p_values_print_short() -> None:
     assert (p_text(0.031), p_text(1.16e-6), p_text(0.05)) == ("0.03", "1e-6", "0.05")
+    assert (p_phrase(1.16e-6), p_phrase(0.0)) == ("p ≈ 1e-6", "p < 1e-12")
 
 
 def test_the_chart_splits_at_the_deploy_and_is_a_valid_svg() -> None:

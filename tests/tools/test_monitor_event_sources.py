@@ -69,6 +69,17 @@ def test_sentry_reads_the_issue_events_across_pages_and_rate_limits(
     assert legacy.count == 41 and sentry.paths("GET")[-1] == "/api/0/issues/42/events/"
 
 
+def test_sentry_reads_a_long_history_only_so_far_back(sentry: SentryAPIStandIn,
+                                                      store: EventStore) -> None:
+    api = MonitorAPI("Sentry", sentry.origin + "/api/0",
+                     {"Authorization": f"Bearer {sentry.token}"})
+    capped = SentryEvents(api, "acme", store, max_pages=2).occurrences(
+        SENTRY_ALERT, DEPLOY.deployed_at - timedelta(days=1), DEPLOY.deployed_at)
+    # Two pages of ten, newest first: the rate is theirs over the span they cover.
+    assert (capped.count, capped.complete) == (20, False)
+    assert capped.span_start == min(capped.times) == DEPLOY.deployed_at - timedelta(minutes=153)
+
+
 def test_sentry_ties_the_window_to_the_release_and_links_new_events(
         sentry: SentryAPIStandIn, store: EventStore) -> None:
     finished = DEPLOY.deployed_at + timedelta(minutes=10)

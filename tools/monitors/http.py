@@ -106,18 +106,19 @@ class MonitorAPI:
                                      "other than JSON") from None
 
     def link_pages(self, path: str, params: dict[str, Any],
-                   max_pages: int) -> Iterator[list[Any]]:
+                   max_pages: int) -> Iterator[tuple[list[Any], bool]]:
         """The pages of a list that paginates with `Link: <…>; rel="next"; results="true"`
-        (Sentry's cursors), up to `max_pages`."""
-        url: str | None = path
-        for _ in range(max_pages):
-            assert url is not None
+        (Sentry's cursors), up to `max_pages`; each with whether more pages follow."""
+        url = path
+        for number in range(1, max_pages + 1):
             response = self.request("GET", url, params=params if url == path else None)
             body = response.json()
-            yield body if isinstance(body, list) else []
             found = _NEXT_LINK.search(response.headers.get("link", ""))
-            if not found or found.group(2) != "true":
+            more = found is not None and found.group(2) == "true"
+            yield (body if isinstance(body, list) else []), more
+            if not more or number == max_pages:
                 return
+            assert found is not None
             url = found.group(1)
             if not url.startswith(self.base_url):  # never send the token elsewhere
                 raise MonitorUnavailable(f"{self.name} pointed the next page outside its API")

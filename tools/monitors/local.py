@@ -176,6 +176,7 @@ class EventStore:
                 " AND received_at < ? ORDER BY received_at DESC LIMIT ?",
                 (alert.fingerprint, *span, MAX_SIGHTINGS)).fetchall()
         return Occurrences(monitor=self.name, start=start, end=end, count=int(count),
+                           complete=count <= MAX_SIGHTINGS,
                            times=[datetime.fromisoformat(r[0]) for r in rows],
                            note="events received by alertfix's own ingest")
 

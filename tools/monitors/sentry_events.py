@@ -109,11 +109,10 @@ class SentryEvents:
             params["environment"] = alert.environment
         times: list[datetime] = []
         links: list[str] = []
-        complete = False
+        complete = True
         path = (f"organizations/{self.org}/issues/{issue}/events/" if self.org
                 else f"issues/{issue}/events/")
-        pages = self.api.link_pages(path, params, self.max_pages)
-        for number, page in enumerate(pages, start=1):
+        for page, more in self.api.link_pages(path, params, self.max_pages):
             for event in page:
                 when = parse_time(as_dict(event).get("dateCreated"))
                 if when is None or not start <= when < end:
@@ -121,10 +120,9 @@ class SentryEvents:
                 times.append(when)
                 if len(links) < MAX_LINKS and event.get("eventID"):
                     links.append(f"{self._permalink(issue)}events/{event['eventID']}/")
-            complete = number < self.max_pages
-        count = len(times) if complete else len(times) + 1  # capped: the rate uses span_start
-        return Occurrences(monitor=self.name, start=start, end=end, times=times, count=count,
-                           links=links, note=note)
+            complete = not more
+        return Occurrences(monitor=self.name, start=start, end=end, times=times,
+                           count=len(times), complete=complete, links=links, note=note)
 
     def resolve(self, alert: Alert, deploy: Deploy, note: str) -> str:
         issue = sentry_issue(alert)
