@@ -18,6 +18,7 @@ from agent.verification.window import (
     poisson_cdf,
     poisson_sf,
 )
+from guardrails.policy import parse_policy
 
 HOUR = 3600.0
 
@@ -94,3 +95,21 @@ def test_rate_samples_are_averaged_per_bucket() -> None:
     series, _ = buckets(samples, deploy - timedelta(hours=1), deploy + timedelta(hours=1),
                         deploy, mean=True)
     assert {round(rate) for start, rate in series if start < deploy} == {1800}
+
+
+def test_the_policy_names_checks_per_service() -> None:
+    policy = parse_policy(
+        "verification:\n  max_window_hours: 6\n  services:\n"
+        "    checkout: {error_rate: {datadog: 'sum:errors{service:checkout}.as_rate()'},"
+        " health_checks: ['https://checkout.internal/healthz']}\n"
+        "    '*': {error_rate: {prometheus: 'sum(rate(errors_total[5m]))'}}\n")
+    assert not policy.problems and policy.verification.max_window_hours == 6
+    checkout = policy.verification.checks_for("checkout")
+    assert checkout.error_rate and checkout.error_rate.datadog
+    assert checkout.health_checks == ("https://checkout.internal/healthz",)
+    other = policy.verification.checks_for("billing").error_rate
+    assert other and other.prometheus == "sum(rate(errors_total[5m]))"
+    both = parse_policy("verification: {services: {a: {error_rate: {prometheus: x, datadog: y}}}}")
+    assert "exactly one of prometheus or datadog" in both.problems[0] and not both.enabled
+    bad_url = parse_policy("verification: {services: {a: {health_checks: ['file:///etc']}}}")
+    assert "not an http(s) URL" in bad_url.problems[0]

@@ -46,12 +46,10 @@ class MonitorAPI:
     """One monitor's HTTP API: `name` labels every error ("Sentry", "PagerDuty", ...)."""
 
     def __init__(self, name: str, base_url: str, headers: dict[str, str], *,
-                 timeout_s: float = 10.0, retries: int = 2, max_wait_s: float = 5.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 timeout_s: float = 10.0, retries: int = 2, max_wait_s: float = 5.0) -> None:
         self.name, self.retries, self.max_wait_s = name, retries, max_wait_s
         self.base_url = base_url.rstrip("/") + "/"
-        self._options: dict[str, Any] = {"headers": headers, "timeout": timeout_s,
-                                         "transport": transport}
+        self._options: dict[str, Any] = {"headers": headers, "timeout": timeout_s}
         self._client: httpx.Client | None = None
 
     @property

@@ -76,11 +76,7 @@ class Datadog:
                                retry_backoff_factor=2)  # the least the client allows
         config.api_key["apiKeyAuth"] = api_key
         config.api_key["appKeyAuth"] = app_key
-        self._client = ApiClient(config)
-        self._metrics = MetricsApi(self._client)
-
-    def close(self) -> None:
-        self._client.close()
+        self._metrics = MetricsApi(ApiClient(config))
 
     def series(self, query: str, start: datetime, end: datetime, step_s: int) -> list[Point]:
         try:

@@ -34,10 +34,9 @@ class HealthResult:
     detail: str  # "200", "503", "ConnectError"
 
 
-def health_check(url: str, timeout_s: float = 10.0, attempts: int = 2,
-                 transport: httpx.BaseTransport | None = None) -> HealthResult:
+def health_check(url: str, timeout_s: float = 10.0, attempts: int = 2) -> HealthResult:
     detail = ""
-    with httpx.Client(timeout=timeout_s, follow_redirects=False, transport=transport) as http:
+    with httpx.Client(timeout=timeout_s, follow_redirects=False) as http:
         for attempt in range(attempts):
             try:
                 status = http.get(url).status_code
@@ -63,10 +62,9 @@ class GitHubChecks:
     name = "github checks"
 
     def __init__(self, api_url: str, repository: str, default_branch: str,
-                 token: Callable[[], str], local: EventStore,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 token: Callable[[], str], local: EventStore) -> None:
         self.api_url, self.repository, self.default_branch = api_url, repository, default_branch
-        self.token, self.local, self.transport = token, local, transport
+        self.token, self.local = token, local
 
     def count_events(self, fingerprint: str, since: datetime) -> int:
         return self.local.count_events(fingerprint, since)
@@ -77,8 +75,7 @@ class GitHubChecks:
         if not name:
             return self.local.occurrences(alert, start, end, deploy)
         api = MonitorAPI("GitHub", self.api_url, {
-            "Authorization": f"Bearer {self.token()}", "Accept": "application/vnd.github+json"},
-            transport=self.transport)
+            "Authorization": f"Bearer {self.token()}", "Accept": "application/vnd.github+json"})
         try:
             body = api.json("GET", f"repos/{self.repository}/commits/"
                                    f"{quote(self.default_branch, safe='')}/check-runs",
