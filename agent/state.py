@@ -233,6 +233,7 @@ class IncidentState(BaseModel):
     escalation: str | None = None
     stop_after_rca: str | None = None  # the policy lets this alert go no further than RCA
     queued: str | None = None  # why admit is holding it back (caps on PRs or incidents)
+    verify_delayed: str | None = None  # the monitor failure the ticket was last told about
     outcome: Outcome | None = None
     timeline: Annotated[list[StageEvent], operator.add] = Field(default_factory=list)
 

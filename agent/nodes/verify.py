@@ -19,7 +19,7 @@ from langgraph.types import interrupt
 from agent.context import Context
 from agent.environment import sandbox, test_command
 from agent.nodes.admit import repository_policy
-from agent.nodes.base import stage
+from agent.nodes.base import plain, stage
 from agent.state import IncidentState, Verification
 from agent.verification.chart import buckets
 from agent.verification.readings import Reading, read_metric, read_monitor
@@ -107,7 +107,15 @@ def verify(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
         # Down or refusing: wait and ask again (longer when a person must fix the setup).
         pause = settings.verify_retry_s * (12 if isinstance(exc, Refused | NotFound) else 1)
         retry = now + timedelta(seconds=max(exc.retry_after or 0.0, pause))
-        return _wait(retry, delayed=f"verification delayed: {exc}")
+        reason = f"verification delayed: {exc}"
+        if state.ticket is not None and state.verify_delayed != str(exc):
+            # Told once per failure, from a step that completes (not before the wait).
+            ctx.tracker.comment(state.ticket.key, plain(
+                f"**Verification delayed.** {exc}. alertfix asks again from "
+                f"{retry:%Y-%m-%d %H:%M} UTC; a monitor that does not answer never counts "
+                "as a pass."))
+            return {"verify_delayed": str(exc), "_summary": reason}
+        return _wait(retry, delayed=reason)
     needs = [r.needed_s for r in readings if r.needed_s is not None]
     # A hair past the point where P(no event) crosses the threshold, so that it is below.
     window_s = min(max(min(needs) * 1.02 + 60 if needs else min_s, min_s), max_s)
@@ -139,4 +147,5 @@ def verify(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
         **_chart(readings, shipped, now))
     label = {"verified": "verified", "unverified": "fixed, not verified by traffic",
              "regressed": "FAILED"}[outcome]
-    return {"verification": verification, "_summary": f"{label}: {verification.detail}"}
+    return {"verification": verification, "verify_delayed": None,
+            "_summary": f"{label}: {verification.detail}"}

@@ -176,7 +176,7 @@ def test_a_low_traffic_fault_waits_its_window_then_closes_not_verified(
 
 def test_a_monitor_outage_delays_verification_and_a_tick_retries(
         tmp_path: Path, shop: Path, sentry: SentryAPIStandIn) -> None:
-    sentry.fail("GET", r"/events/$", times=3, status=503)
+    sentry.fail("GET", r"/events/$", times=6, status=503)  # two reads of three attempts
     graph, result, context = _run(_sentry_settings(tmp_path, sentry), shop, _sentry_alert())
     [pending] = result["__interrupt__"]
     assert pending.value["delayed"] == \
@@ -186,12 +186,15 @@ def test_a_monitor_outage_delays_verification_and_a_tick_retries(
     tracker = context.tracker
     assert isinstance(tracker, LocalTracker)
     assert tracker.get("AF-1").status == TicketStatus.IN_REVIEW  # no pass, no reopen
+    [told] = [c for c in tracker.comments("AF-1") if "Verification delayed" in c]
+    assert "answered 503" in told and "never counts as a pass" in told
     # Still down at the next tick: still delayed. (The resumed run reads, finds the monitor
     # down, and waits anew: two reads of three attempts each.)
     sentry.fail("GET", r"/events/$", times=6, status=503)
     config = {"configurable": {"thread_id": "inc-1"}}
     result = graph.invoke(Command(resume={"action": "tick"}), config, context=context)
     assert result["__interrupt__"][0].value["delayed"].startswith("verification delayed")
+    assert len([c for c in tracker.comments("AF-1") if "Verification delayed" in c]) == 1
     # Back up: the next tick verifies and closes.
     result = graph.invoke(Command(resume={"action": "tick"}), config, context=context)
     assert result["outcome"] == "closed" and result["verification"].verdict == "verified"
