@@ -62,8 +62,10 @@ def print_next_steps(report: Report) -> None:
     elif report.waiting_for == "deploy":
         console.print(f"Merged. Once deployed: alertfix deployed {report.incident_id}")
     elif report.waiting_for == "verification window" and report.interrupt:
-        console.print(f"Deployed. Verification is due at {report.interrupt.get('due')}; "
-                      "`alertfix tick` runs it then.")
+        delayed = report.interrupt.get("delayed")
+        console.print(f"{delayed.capitalize() if delayed else 'Deployed.'} Verification is due "
+                      f"at {report.interrupt.get('due')}; `alertfix tick` runs it then.",
+                      markup=False)
     elif state and state.outcome == "escalated":
         console.print(f"Escalated to a human: {state.escalation}", markup=False)
 
@@ -112,7 +114,10 @@ def demo(
                   f"The fixed branch, merged:   git -C {home}/forge/shop.git log --oneline main")
     if not result.ok:
         raise _fail(f"the demo did not end verified and closed: {result.report.status}", 1)
-    console.print("[bold green]Done: the ticket is closed and the fix is verified.[/]")
+    verification = state.verification if state else None
+    verdict = ("verified" if verification and verification.verdict == "verified" else
+               "fixed; one replayed request is too little traffic to verify by rate")
+    console.print(f"[bold green]Done: the ticket is closed ({verdict}).[/]")
 
 
 @app.command()
@@ -239,6 +244,8 @@ def explain(incident: str, home: HomeOption = None) -> None:
         for comment in tracker.comments(ticket.key):
             console.rule(characters="·")
             console.print(Markdown(comment))
+        for path in tracker.attachments(ticket.key):
+            console.print(f"Attachment: {path.resolve().as_uri()}", markup=False)
     if state.pull_request and isinstance(context.forge, LocalForge):
         pr = state.pull_request
         console.rule(f"PR #{pr.number} [{pr.status}] {pr.title}", characters="─")

@@ -23,7 +23,12 @@ from tools.llm.anthropic import AnthropicModel
 from tools.llm.base import ChatModel
 from tools.llm.openai import OpenAIModel
 from tools.llm.replay import RecordingModel, ReplayModel
+from tools.monitors.http import MonitorAPI
 from tools.monitors.local import EventStore
+from tools.monitors.metrics import Datadog, ErrorRates, Prometheus
+from tools.monitors.pagerduty_events import PagerDutyEvents
+from tools.monitors.probes import GitHubChecks
+from tools.monitors.sentry_events import SentryEvents
 from tools.ports import DeployHistory, EventSource, Forge, Sandbox, Tracker
 from tools.repo_env import RepoEnvCache
 from tools.sandbox import SubprocessSandbox
@@ -39,9 +44,11 @@ class Context:
     tracker: Tracker
     forge: Forge
     deploys: DeployHistory
-    events: EventSource
+    events: EventSource  # the embedded store: what alertfix's own ingest received
     sandbox: Sandbox
     audit: AuditLog
+    monitors: dict[str, EventSource] = field(default_factory=dict)  # per alert source
+    metrics: dict[str, ErrorRates] = field(default_factory=dict)  # per metrics backend
     envs: RepoEnvCache = field(default_factory=RepoEnvCache)  # one environment per repository
     model: ChatModel | None = None  # a language model, when one is configured (tools/llm)
 
@@ -49,6 +56,10 @@ class Context:
     def workspace(self) -> Path:
         """alertfix's own clone of the repository (never a person's checkout)."""
         return self.settings.home / "repos" / self.repo.name
+
+    def monitor_for(self, source: str) -> EventSource:
+        """The EventSource of the monitor that raised an alert from `source`."""
+        return self.monitors.get(source, self.events)
 
     def clone(self) -> git.Repo:
         """The workspace clone, fetched up to date with the forge."""
@@ -68,8 +79,49 @@ def _tag_deploys(settings: Settings, repo: RepoRef, forge: Forge) -> DeployHisto
     return vcs.TagDeployHistory(Path(forge.clone_url()))
 
 
-def _local_events(settings: Settings, repo: RepoRef) -> EventSource:
-    return EventStore(settings.home / "events.db")
+def _sentry_events(settings: Settings, repo: RepoRef, local: EventStore) -> EventSource:
+    token = _secret(settings.sentry_api_token)
+    if token is None:
+        return local
+    api = MonitorAPI("Sentry", settings.sentry_api_url.rstrip("/") + "/api/0",
+                     {"Authorization": f"Bearer {token}", "Accept": "application/json"})
+    return SentryEvents(api, settings.sentry_org, local)
+
+
+def _pagerduty_events(settings: Settings, repo: RepoRef, local: EventStore) -> EventSource:
+    token = _secret(settings.pagerduty_api_token)
+    if token is None:
+        return local
+    api = MonitorAPI("PagerDuty", settings.pagerduty_api_url, {
+        "Authorization": f"Token token={token}",
+        "Accept": "application/vnd.pagerduty+json;version=2"})
+    return PagerDutyEvents(api, local, settings.pagerduty_from_email)
+
+
+def _ci_checks(settings: Settings, repo: RepoRef, local: EventStore) -> EventSource:
+    if settings.forge != "github":
+        return local  # CI alerts come from GitHub; without it only the embedded store is left
+    return GitHubChecks(settings.github_api_url, repo.name, repo.default_branch,
+                        _github_app(settings).token, local)
+
+
+# The monitor verify asks, per alert source: the remote one when its API is configured.
+EVENT_SOURCES: dict[str, Callable[[Settings, RepoRef, EventStore], EventSource]] = {
+    "sentry": _sentry_events, "pagerduty": _pagerduty_events, "ci": _ci_checks,
+}
+
+
+def _metrics(settings: Settings) -> dict[str, ErrorRates]:
+    backends: dict[str, ErrorRates] = {}
+    if settings.prometheus_url:
+        token = _secret(settings.prometheus_token)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        backends["prometheus"] = Prometheus(MonitorAPI("Prometheus", settings.prometheus_url,
+                                                       headers))
+    api_key, app_key = _secret(settings.datadog_api_key), _secret(settings.datadog_app_key)
+    if api_key and app_key:
+        backends["datadog"] = Datadog(settings.datadog_api_url, api_key, app_key)
+    return backends
 
 
 def _require(settings: Settings, what: str, *names: str) -> None:
@@ -170,13 +222,16 @@ def build_context(settings: Settings, repo: RepoRef) -> Context:
     except KeyError as exc:
         raise ValueError(f"no adapter configured for {exc.args[0]!r}") from exc
     forge = make_forge(settings, repo)
+    local = EventStore(settings.home / "events.db")
     return Context(
         settings=settings,
         repo=repo,
         tracker=make_tracker(settings, repo),
         forge=forge,
         deploys=DEPLOY_HISTORIES[settings.forge](settings, repo, forge),
-        events=_local_events(settings, repo),
+        events=local,
+        monitors={source: make(settings, repo, local) for source, make in EVENT_SOURCES.items()},
+        metrics=_metrics(settings),
         sandbox=SubprocessSandbox(),
         audit=AuditLog(settings.home / "audit.log"),
         envs=RepoEnvCache(settings.env_cache, timeout_s=settings.env_build_timeout_s,

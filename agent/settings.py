@@ -68,7 +68,21 @@ class Settings(BaseSettings):
                               "beyond this size")
     env_build_timeout_s: float = Field(1800.0, description="one environment build at most")
     verify_window_s: float = Field(
-        1800.0, description="how long after a deploy verify watches for the error to come back")
+        1800.0, description="the least time verify watches after a deploy (the fault's own "
+        "rate sets the rest)")
+    verify_max_window_s: float = Field(
+        86400.0, description="the most: a fault too rare to verify by then is closed as "
+        "fixed, not verified by traffic (.github/alertfix.yml may shorten it)")
+    verify_confidence: float = Field(
+        0.95, gt=0, lt=1, description="verified once P(no event | fault still there) is "
+        "below 1 - this")
+    verify_history_s: float = Field(
+        7 * 86400.0, description="how far before the deploy the fault's rate is read")
+    verify_retry_s: float = Field(
+        300.0, description="when a monitor is down, verify tries again after this")
+    verify_resolve_in_monitor: bool = Field(
+        False, description="on a pass, resolve the Sentry issue (in the release) or the "
+        "PagerDuty incident (with a note linking the PR)")
     max_candidates: int = Field(40, description="template and revert candidates kept per incident")
     mutation_budget: int = Field(400, description="mutants validated at most per incident")
     search_seconds: float = Field(90.0, description="wall-clock budget of one repair search")
@@ -81,8 +95,18 @@ class Settings(BaseSettings):
         default_factory=list, description="comma-separated: several during a secret rotation")
     sentry_api_url: str = "https://sentry.io"
     sentry_api_token: SecretStr | None = None
+    sentry_org: str | None = Field(None, description="the Sentry organization slug (events "
+                                   "by span, releases, resolve in release)")
     pagerduty_api_url: str = "https://api.pagerduty.com"
     pagerduty_api_token: SecretStr | None = None
+    pagerduty_from_email: str | None = Field(
+        None, description="the PagerDuty user resolving incidents (the From header)")
+    # Error-rate metrics for verify (queries per service in .github/alertfix.yml)
+    prometheus_url: str | None = None
+    prometheus_token: SecretStr | None = None
+    datadog_api_url: str = "https://api.datadoghq.com"
+    datadog_api_key: SecretStr | None = None
+    datadog_app_key: SecretStr | None = None
     services: dict[str, ServiceRepository] = Field(
         default_factory=dict, description="service, Sentry project, PagerDuty service or "
         "GitHub repository → repository (JSON); the key '*' catches the rest")

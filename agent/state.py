@@ -211,11 +211,22 @@ class Confidence(BaseModel):
 
 
 class Verification(BaseModel):
-    passed: bool
+    passed: bool  # the ticket closes (verified, or fixed but not verified by traffic)
     deploy: Deploy
     new_events: int
     scenario_passed: bool | None
-    detail: str
+    detail: str  # the findings, joined
+    findings: list[str] = Field(default_factory=list)  # one line per monitor, check or replay
+    # verified: the monitors' counts rule the fault out; unverified: too rare to tell within
+    # the maximum window; regressed: it is back (or a check fails) after the deploy.
+    verdict: Literal["verified", "unverified", "regressed"] = "verified"
+    monitor: str = "embedded"
+    window_s: float = 0.0  # how long after the deploy the monitors were read
+    needed_s: float | None = None  # how long the fault's rate called for (None: no rate)
+    p_value: float | None = None
+    new_event_links: list[str] = Field(default_factory=list)
+    chart: list[tuple[datetime, float]] = Field(default_factory=list)  # bucket start, per hour
+    chart_bucket_s: float = 0.0
 
 
 class StageEvent(BaseModel):
@@ -250,6 +261,7 @@ class IncidentState(BaseModel):
     escalation: str | None = None
     stop_after_rca: str | None = None  # the policy lets this alert go no further than RCA
     queued: str | None = None  # why admit is holding it back (caps on PRs or incidents)
+    verify_delayed: str | None = None  # the monitor failure the ticket was last told about
     outcome: Outcome | None = None
     model_usage: ModelUsage | None = None  # when the model path ran
     timeline: Annotated[list[StageEvent], operator.add] = Field(default_factory=list)
