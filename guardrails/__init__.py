@@ -7,5 +7,5 @@ patch      FileChange, check_patch (paths, budget, test weakening, swallowed err
 actions    check_push, check_rate, check_alert_allowed
 redact     redact, redact_vars
 untrusted  fence, neutralise, neutralise_line, suspicious_instructions
-gate       check_pull_request (the one gate before a forge write)
+gate       check_pull_request (the one gate before a forge write), outgoing_text
 """

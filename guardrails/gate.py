@@ -1,7 +1,8 @@
 """The one gate: every PR opened or updated passes through here.
 
-The forge adapters are only ever called after `check_pull_request` allowed the change. (Text
-sent out is redacted where it is rendered: `agent.nodes.base.text`, `plain` and `title`.)
+The forge adapters are only ever called after `check_pull_request` allowed the change. Text
+sent out is redacted where it is rendered (`agent.nodes.base.text`, `plain`, `title`), and a
+prompt through `outgoing_text`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Collection, Mapping, Sequence
 from guardrails.actions import check_alert_allowed, check_open_prs, check_push
 from guardrails.patch import FileChange, check_patch
 from guardrails.policy import Policy, policy_verdict
+from guardrails.redact import redact
 from guardrails.verdict import Verdict, combine
 
 
@@ -41,3 +43,7 @@ def check_pull_request(
         check_patch(changes, policy, scope, exception_type, first_party=first_party),
     )
 
+
+def outgoing_text(text: str) -> str:
+    """Text as it may leave the process (a prompt to a model): redacted."""
+    return redact(text)

@@ -32,6 +32,7 @@ FORGE_PERMISSIONS: dict[str, str] = {
     "metadata": "read",
     "contents": "write",  # push alertfix/* branches
     "pull_requests": "write",  # open, update, comment on PRs; read merged state
+    "checks": "read",  # CI results on the default branch after a deploy (verify)
     "deployments": "read",  # which sha is deployed where (verify, deploy correlation)
 }
 ISSUES_PERMISSIONS: dict[str, str] = {"issues": "write"}
@@ -40,7 +41,7 @@ ISSUES_PERMISSIONS: dict[str, str] = {"issues": "write"}
 WEBHOOK_EVENTS = ("pull_request", "deployment_status")
 _PERMISSION_NAMES = {
     "metadata": "Metadata", "contents": "Contents", "pull_requests": "Pull requests",
-    "deployments": "Deployments", "issues": "Issues",
+    "checks": "Checks", "deployments": "Deployments", "issues": "Issues",
 }
 _LEVEL = {"read": 1, "write": 2, "admin": 3}
 JIRA_PERMISSIONS = ("BROWSE_PROJECTS", "CREATE_ISSUES", "ADD_COMMENTS", "TRANSITION_ISSUES",

@@ -16,10 +16,10 @@ Usage (a pytest fixture)::
 
 It speaks GitHub's wire format for the endpoints alertfix uses: the App token exchange (the
 JWT is verified against the App's public key), repositories, pull requests, issues, labels,
-comments, deployments and their statuses, collaborators. Installation permissions are enforced
-per endpoint and a refusal is a 403 with `X-Accepted-GitHub-Permissions`, as GitHub sends.
+comments, deployments and their statuses, check runs, collaborators. Installation permissions
+are enforced per endpoint and a refusal is a 403 with `X-Accepted-GitHub-Permissions`, as GitHub sends.
 Git goes through the real `git http-backend` (CGI) with Basic auth `x-access-token:<token>`.
-Test helpers (`merge_pull`, `add_deployment`, ...) change state the way the
+Test helpers (`merge_pull`, `add_deployment`, `add_check_run`, ...) change state the way the
 outside world would. `fail(...)` (from the base) injects 401/403/429/5xx or dropped connections.
 """
 
@@ -49,6 +49,7 @@ ALL_PERMISSIONS: dict[str, str] = {
     "contents": "write",
     "pull_requests": "write",
     "issues": "write",
+    "checks": "read",
     "deployments": "read",
     "statuses": "read",
 }
@@ -109,6 +110,7 @@ class Repo:
     items: dict[int, Item] = field(default_factory=dict)
     deployments: list[dict[str, Any]] = field(default_factory=list)
     statuses: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    check_runs: list[dict[str, Any]] = field(default_factory=list)
     collaborators: dict[str, str] = field(default_factory=dict)  # login → admin, write, read...
 
 
@@ -224,6 +226,17 @@ class GitHubStandIn(StandInServer):
             self.repos[full_name].statuses[deployment_id].append({
                 "id": next(self._ids), "state": state, "environment_url": environment_url,
                 "created_at": _iso(_now()), "updated_at": _iso(_now()),
+            })
+
+    def add_check_run(
+        self, full_name: str, sha: str, name: str,
+        status: str = "completed", conclusion: str | None = "success",
+    ) -> None:
+        with self.lock:
+            self.repos[full_name].check_runs.append({
+                "id": next(self._ids), "head_sha": sha, "name": name, "status": status,
+                "conclusion": conclusion, "started_at": _iso(_now()),
+                "completed_at": _iso(_now()) if status == "completed" else None,
             })
 
     def pulls(self, full_name: str) -> list[Item]:
@@ -348,6 +361,7 @@ class GitHubStandIn(StandInServer):
         r("PUT", _R + r"/issues/(?P<n>\d+)/labels", self._add_labels)
         r("GET", _R + r"/deployments", self._list_deployments)
         r("GET", _R + r"/deployments/(?P<d>\d+)/statuses", self._list_statuses)
+        r("GET", _R + r"/commits/(?P<ref>[^/]+)/check-runs", self._list_check_runs)
         r("GET", _R + r"/collaborators/(?P<login>[^/]+)/permission", self._permission)
         git = r"/(?P<owner>[^/]+)/(?P<repo>[^/]+)\.git(?P<rest>/.*)"
         r("GET", git, self._git)
@@ -593,7 +607,7 @@ class GitHubStandIn(StandInServer):
             item.labels = list(dict.fromkeys([*item.labels, *names]))
         return json_response(200, self._labels_json(item))
 
-    # deployments and collaborators ----------------------------------------
+    # deployments and checks -----------------------------------------------
 
     def _list_deployments(self, req: Request) -> Response:
         if denied := self._check(req, "deployments", "read"):
@@ -623,6 +637,18 @@ class GitHubStandIn(StandInServer):
         out = [{**s, "url": f"{api}/statuses/{s['id']}", "deployment_url": api}
                for s in reversed(repo.statuses[dep_id])]
         return json_response(200, out)
+
+    def _list_check_runs(self, req: Request) -> Response:
+        if denied := self._check(req, "checks", "read"):
+            return denied
+        repo = self._repo(req)
+        if repo is None:
+            return json_response(404, {"message": "Not Found"})
+        ref = req.params["ref"]
+        sha = self.branch_sha(repo.full_name, ref) or ref
+        api = f"{self.api_url}/repos/{repo.full_name}/check-runs"
+        runs = [{**c, "url": f"{api}/{c['id']}"} for c in repo.check_runs if c["head_sha"] == sha]
+        return json_response(200, {"total_count": len(runs), "check_runs": runs})
 
     def _permission(self, req: Request) -> Response:
         """`GET /repos/{o}/{r}/collaborators/{login}/permission` (needs metadata read)."""

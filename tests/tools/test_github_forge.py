@@ -321,11 +321,12 @@ def test_doctor_names_what_is_missing_and_how_to_fix_it(tmp_path: Path) -> None:
     with github_standin(tmp_path, permissions=perms) as gh:
         gh.create_repo(REPO)
         failed = {f.check: f for f in doctor(gh, repo="acme/other") if not f.ok}
-        assert set(failed) == {"permission contents", "permission deployments", "repository"}
+        assert set(failed) == {"permission contents", "permission checks",
+                               "permission deployments", "repository"}
         assert "Contents: Read and write" in failed["permission contents"].fix
         assert "Repository access" in failed["repository"].fix
         text = format_findings(failed.values())
-        assert text.count("[FAIL]") == 3 and text.count("fix:") == 3
+        assert text.count("[FAIL]") == 4 and text.count("fix:") == 4
 
         bad_key = doctor(gh, private_key_pem=GitHubStandIn(tmp_path / "o").private_key_pem)
         assert [(f.check, f.ok) for f in bad_key] == [("app authentication", False)]

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from tools.monitors.api import get_json
+from tools.monitors.http import MonitorAPI
 from tools.monitors.sentry import as_dict, fingerprint
 from tools.monitors.traceback_parse import find_traceback
 from tools.ports import Alert, AlertParseError, MonitorRefused, RetryPolicy
@@ -115,28 +115,22 @@ class PagerDutyClient:
     def __init__(self, base_url: str, token: str, timeout_s: float = 10.0,
                  transport: httpx.BaseTransport | None = None,
                  retry: RetryPolicy | None = None) -> None:
-        self.retry = retry
-        self._http = httpx.Client(
-            base_url=base_url.rstrip("/"), timeout=timeout_s, transport=transport,
-            headers={"Authorization": f"Token token={token}",
-                     "Accept": "application/vnd.pagerduty+json;version=2"})
+        self._api = MonitorAPI(
+            "PagerDuty", base_url,
+            {"Authorization": f"Token token={token}",
+             "Accept": "application/vnd.pagerduty+json;version=2"},
+            timeout_s=timeout_s, retry=retry, transport=transport)
 
     def close(self) -> None:
-        self._http.close()
+        self._api.close()
 
     def incident_alerts(self, incident_id: str, max_pages: int = 4) -> list[dict[str, Any]]:
         """`GET /incidents/{id}/alerts`, following `more` for a few pages."""
         if not incident_id.isalnum():
             raise MonitorRefused(f"not a PagerDuty incident id: {incident_id[:40]!r}")
-        alerts: list[dict[str, Any]] = []
-        for page in range(max_pages):
-            path = f"/incidents/{incident_id}/alerts"
-            body = as_dict(get_json(self._http, path, "PagerDuty",
-                                    params={"limit": 25, "offset": page * 25}, retry=self.retry))
-            alerts += [a for a in body.get("alerts") or [] if isinstance(a, dict)]
-            if not body.get("more"):
-                break
-        return alerts
+        return [alert for page in self._api.offset_pages(
+            f"/incidents/{incident_id}/alerts", "alerts", {}, max_pages, limit=25)
+            for alert in page]
 
     def with_alerts(self, payload: dict[str, Any]) -> dict[str, Any]:
         """The webhook body with its incident's alerts joined in, ready for parse_alert."""

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from tools.monitors.api import get_json
+from tools.monitors.http import MonitorAPI
 from tools.ports import Alert, AlertParseError, Frame, MonitorRefused, RetryPolicy
 
 
@@ -281,16 +281,16 @@ class SentryClient:
     def __init__(self, base_url: str, token: str, timeout_s: float = 10.0,
                  transport: httpx.BaseTransport | None = None,
                  retry: RetryPolicy | None = None) -> None:
-        self._http = httpx.Client(
-            base_url=base_url.rstrip("/") + "/api/0/", timeout=timeout_s, transport=transport,
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
-        self.retry = retry
+        self._api = MonitorAPI(
+            "Sentry", base_url.rstrip("/") + "/api/0",
+            {"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            timeout_s=timeout_s, retry=retry, transport=transport)
 
     def close(self) -> None:
-        self._http.close()
+        self._api.close()
 
     def _get(self, path: str) -> Any:
-        return get_json(self._http, path, "Sentry", retry=self.retry)
+        return self._api.json("GET", path)
 
     def latest_event(self, issue: str) -> dict[str, Any]:
         """The newest event of an issue, with its stack trace."""
