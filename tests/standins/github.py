@@ -17,7 +17,8 @@ Usage (a pytest fixture)::
 It speaks GitHub's wire format for the endpoints alertfix uses: the App token exchange (the
 JWT is verified against the App's public key), repositories, pull requests, issues, labels,
 comments, deployments and their statuses, check runs, collaborators. Installation permissions
-are enforced per endpoint and a refusal is a 403 with `X-Accepted-GitHub-Permissions`, as GitHub sends.
+are enforced per endpoint and a refusal is a 403 with `X-Accepted-GitHub-Permissions`, as
+GitHub sends.
 Git goes through the real `git http-backend` (CGI) with Basic auth `x-access-token:<token>`.
 Test helpers (`merge_pull`, `add_deployment`, `add_check_run`, ...) change state the way the
 outside world would. `fail(...)` (from the base) injects 401/403/429/5xx or dropped connections.
