@@ -109,6 +109,10 @@ class WarmWorker:
         self._out_fd: int | None = None
         self._buffer = b""
         self._next_id = 0
+        # How candidates were applied: "swap" (new code objects, the collected session) or
+        # "session" (a fresh pytest session in the child), with why a swap was not sound.
+        self.modes: dict[str, int] = {}
+        self.why_not_swapped: dict[str, int] = {}
 
     # -- lifecycle
     def start(self) -> WarmWorker:
@@ -194,6 +198,11 @@ class WarmWorker:
         request = {"id": self._next_id, "files": files, "tests": tests, "timeout": timeout_s}
         os.write(self._in_fd, (json.dumps(request) + "\n").encode())
         answer = self._read_answer(time.monotonic() + timeout_s + 10.0)
+        mode = str(answer.get("mode", "session"))
+        self.modes[mode] = self.modes.get(mode, 0) + 1
+        if answer.get("why"):
+            why = str(answer["why"])
+            self.why_not_swapped[why] = self.why_not_swapped.get(why, 0) + 1
         return TestRun(
             command=["<warm worker>", *tests], exit_code=answer.get("exit_code"),
             timed_out=bool(answer.get("timed_out")), seconds=float(answer.get("seconds", 0)),
