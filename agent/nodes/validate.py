@@ -48,7 +48,8 @@ def _runner(ctx: Context, sandbox: Sandbox, workdir: Path, env: Environment,
         return cold, None, (f"{COLD}: the test command ({' '.join(command)}) is not pytest or "
                             "unittest, which the warm worker would have to stand in for")
     worker = WarmWorker(sandbox, workdir, python="python", pytest_args=env.pytest_args,
-                        session_timeout_s=ctx.settings.test_timeout_s + 900)
+                        session_timeout_s=ctx.settings.test_timeout_s + 900,
+                        parallel=ctx.settings.worker_parallel, swap=ctx.settings.worker_swap)
     try:
         worker.start()
         return FallbackRunner(worker, cold, notes), worker, "warm worker"

@@ -1,40 +1,37 @@
 """The warm worker: one interpreter that holds a pytest session with the repository's tests
-collected (so its modules and test modules are imported once), and forks once per candidate
-to run the asked tests in the child.
+collected (so its modules and test modules are imported once), and forks a child per
+candidate to run the asked tests, `parallel` children at a time.
 
-It runs inside the sandbox (`python -c <this file's text> <channel dir> [<pytest option>...]`),
-in the worktree, on the repository environment's interpreter and pytest, and needs only the
-standard library and that pytest. The options are those of the repository's test command
-that decide what is collected (a service's `-c`, `--rootdir`, `-o testpaths=...`). Requests
-and answers are JSON lines over two FIFOs in the channel directory (the worktree is the one
-place both sides can write):
+It runs inside the sandbox (`python -c <this file's text> <channel dir> <parallel>
+[<pytest option>...]`), in the worktree, on the repository environment's interpreter and
+pytest, and needs only the standard library and that pytest. The options are those of the
+repository's test command that decide what is collected (a service's `-c`, `--rootdir`,
+`-o testpaths=...`). Requests and answers are JSON lines over two FIFOs in the channel
+directory (the worktree is the one place both sides can write); answers come as children end:
 
     request  {"id": 1, "files": {"shop/cart.py": "<new text>"}, "tests": [...], "timeout": 5}
     answer   {"id": 1, "exit_code": 0, "timed_out": false, "seconds": 0.04, "mode": "swap",
-              "tests": [{"nodeid": "...", "outcome": "passed", "message": ""}]}
+              "why": "", "tests": [{"nodeid": "...", "outcome": "passed", "message": ""}]}
 
-Two ways to apply a candidate in the child, both leaving the worktree on disk untouched:
+The child applies the candidate (worker_apply.py, written into the channel by the host) one
+of two ways, the worktree on disk untouched either way:
 
-- "swap": when the candidate changes only the bodies of functions of imported modules, and
-  no code that runs at import time (module or class level, decorators, defaults) names a
-  changed function, each changed function object gets the new code object. Every reference
-  to it, in any module or test, then runs the new code. The asked tests are run from the
-  session's collected items through pytest's run-test protocol: no new session.
-- "session" (anything else: module-level changes, a test id not collected, a plugin option,
-  a collection error at the base): the child drops the repository modules the patch affects,
-  serves the candidate's files to imports from memory (a meta-path finder) and runs a fresh
-  `pytest.main`.
+- "swap": the changed functions get new code objects, and the asked tests run from the
+  session's collected items through pytest's run-test protocol (no new session). `-p NAME`
+  options among the tests load those plugins into the session.
+- "session" (when a swap is not sound, a test id was not collected, another option is asked,
+  the base had collection errors and the whole suite is asked, or the request says
+  `"fresh": true`): the affected modules are imported afresh and a new `pytest.main` runs;
+  "why" says what ruled the swap out.
 
 An empty `tests` list runs the whole suite. `{"quit": true}` ends the worker.
 """
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import gc
-import importlib.abc
-import importlib.machinery
+import importlib
 import importlib.util
 import json
 import os
@@ -42,187 +39,12 @@ import select
 import signal
 import sys
 import time
-import types
 from typing import Any
 
 CHANNEL_IN, CHANNEL_OUT = "in.fifo", "out.fifo"
 MESSAGE_CHARS = 1500
 _BASE_ARGS = ["-q", "--tb=line", "-p", "no:cacheprovider", "-p", "no:randomly"]
-_CO_OPTIMIZED = 0x1  # set on a function's code, never on a module's or a class body's
-
-
-class _MemoryLoader(importlib.abc.SourceLoader):
-    def __init__(self, path: str, text: str) -> None:
-        self.path, self.text = path, text
-
-    def get_filename(self, fullname: str) -> str:
-        return self.path
-
-    def get_data(self, path: str) -> bytes:
-        if path == self.path:
-            return self.text.encode()
-        with open(path, "rb") as f:
-            return f.read()
-
-
-class _MemoryFinder(importlib.abc.MetaPathFinder):
-    """Serves the candidate's version of some files; everything else imports as usual."""
-
-    def __init__(self, by_path: dict[str, str]) -> None:
-        self.by_path = by_path
-
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
-        if spec is None or spec.origin not in self.by_path:
-            return None
-        origin = spec.origin
-        return importlib.util.spec_from_file_location(
-            fullname, origin, loader=_MemoryLoader(origin, self.by_path[origin]),
-            submodule_search_locations=spec.submodule_search_locations)
-
-
-class _Repository:
-    """The repository's imported modules, read once after collection: name → file, text."""
-
-    def __init__(self, root: str) -> None:
-        self.root = root
-        self.files: dict[str, str] = {}
-        self.texts: dict[str, str] = {}
-        self._import_time_names: dict[str, set[str]] = {}
-        for name, module in list(sys.modules.items()):
-            path = getattr(module, "__file__", None) or ""
-            if path and os.path.realpath(path).startswith(root + os.sep):
-                self.files[name] = os.path.realpath(path)
-        for name, path in self.files.items():
-            try:
-                with open(path, encoding="utf-8", errors="replace") as f:
-                    self.texts[name] = f.read()
-            except OSError:
-                self.texts[name] = ""
-
-    def affected(self, patched: dict[str, str]) -> list[str]:
-        """Modules to drop for a fresh import: the patched ones, and every module whose text
-        names a dropped one (to a fixpoint), so no kept module holds a function of the old
-        version."""
-        words = {os.path.relpath(p, self.root)[:-3].replace(os.sep, ".")
-                 .removesuffix(".__init__").split(".")[-1] for p in patched}
-        drop = {name for name, path in self.files.items() if path in patched}
-        while True:
-            more = {name for name, text in self.texts.items()
-                    if name not in drop and any(word in text for word in words)}
-            if not more:
-                return sorted(drop)
-            drop |= more
-            words |= {name.split(".")[-1] for name in more}
-
-    def import_time_names(self, name: str) -> set[str]:
-        """Names that code run at import of module `name` mentions (outside function bodies)."""
-        if name not in self._import_time_names:
-            try:
-                tree = ast.parse(self.texts.get(name, ""))
-            except SyntaxError:
-                tree = ast.Module(body=[], type_ignores=[])
-            _skeleton(tree)
-            self._import_time_names[name] = {
-                n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(tree)
-                if isinstance(n, ast.Name | ast.Attribute)}
-        return self._import_time_names[name]
-
-
-def _skeleton(tree: ast.AST) -> ast.AST:
-    """`tree` with every function body emptied: what runs when the module is imported."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            node.body = [ast.Pass()]
-    return tree
-
-
-def _function_codes(code: types.CodeType) -> dict[str, list[types.CodeType]]:
-    """Qualified name → the code objects of the functions defined by `code` outside other
-    functions (module level, and methods of classes at any depth)."""
-    found: dict[str, list[types.CodeType]] = {}
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            if const.co_flags & _CO_OPTIMIZED:
-                found.setdefault(const.co_qualname, []).append(const)
-            else:  # a class body
-                for key, codes in _function_codes(const).items():
-                    found.setdefault(key, []).extend(codes)
-    return found
-
-
-def _live_functions(module: types.ModuleType) -> dict[str, list[types.FunctionType]]:
-    """Qualified name → function objects of `module` reachable from its namespace (methods,
-    static and class methods, properties, and what decorators wrapped included)."""
-    found: dict[str, list[types.FunctionType]] = {}
-    seen: set[int] = set()
-
-    def add(value: Any, depth: int) -> None:
-        if id(value) in seen or depth > 8:
-            return
-        seen.add(id(value))
-        if isinstance(value, staticmethod | classmethod):
-            add(value.__func__, depth + 1)
-        elif isinstance(value, property):
-            for part in (value.fget, value.fset, value.fdel):
-                add(part, depth + 1)
-        elif isinstance(value, type) and value.__module__ == module.__name__:
-            for member in vars(value).values():
-                add(member, depth + 1)
-        elif isinstance(value, types.FunctionType):
-            if value.__module__ == module.__name__:
-                found.setdefault(value.__qualname__, []).append(value)
-        wrapped = getattr(value, "__wrapped__", None) if not isinstance(value, type) else None
-        if wrapped is not None:
-            add(wrapped, depth + 1)
-
-    for value in list(vars(module).values()):
-        add(value, 0)
-    return found
-
-
-def _swap(repo: _Repository, patched: dict[str, str]) -> str | None:
-    """Give each changed function its new code; None when done, else why it is not sound
-    (nothing is changed then)."""
-    if not hasattr(types.CodeType, "co_qualname"):
-        return "this Python has no qualified names on code objects"
-    by_path = {path: name for name, path in repo.files.items()}
-    swaps: list[tuple[types.FunctionType, types.CodeType]] = []
-    changed_names: set[str] = set()
-    for path, text in patched.items():
-        name = by_path.get(path)
-        module = sys.modules.get(name or "")
-        if name is None or module is None:
-            return f"{path} is not an imported module"
-        try:
-            old_tree, new_tree = ast.parse(repo.texts[name]), ast.parse(text)
-            old_code = compile(repo.texts[name], path, "exec", dont_inherit=True)
-            new_code = compile(text, path, "exec", dont_inherit=True)
-        except (SyntaxError, ValueError) as exc:
-            return f"{path} does not compile ({exc})"
-        if ast.dump(_skeleton(old_tree)) != ast.dump(_skeleton(new_tree)):
-            return f"{path}: code outside function bodies changes"
-        old_functions, new_functions = _function_codes(old_code), _function_codes(new_code)
-        live = _live_functions(module)
-        for qualname, codes in new_functions.items():
-            before = old_functions.get(qualname, [])
-            if codes == before:
-                continue
-            if len(codes) != 1 or len(before) != 1:
-                return f"{qualname} is defined more than once"
-            targets = [f for f in live.get(qualname, []) if f.__code__ == before[0]]
-            if not targets:
-                return f"no live function object for {qualname}"
-            if codes[0].co_freevars != before[0].co_freevars:
-                return f"{qualname} closes over other names"
-            swaps += [(function, codes[0]) for function in targets]
-            changed_names.add(qualname.split(".")[-1])
-    for module_name in repo.files:
-        if repo.import_time_names(module_name) & changed_names:
-            return f"{module_name} runs a changed function when imported"
-    for function, code in swaps:
-        function.__code__ = code
-    return None
+APPLY = "apply.py"  # worker_apply.py's text, written into the channel by the host
 
 
 class _Collector:
@@ -290,8 +112,10 @@ class _Server:
     """A pytest plugin: once the session has collected, it serves requests instead of running
     the tests (pytest's own run loop never runs in the worker)."""
 
-    def __init__(self, root: str, channel: str, scope: list[str]) -> None:
-        self.root, self.channel, self.scope = root, channel, scope
+    def __init__(self, root: str, channel: str, scope: list[str], parallel: int) -> None:
+        self.root, self.channel, self.scope, self.parallel = root, channel, scope, parallel
+        self.apply = _load_apply(os.path.join(channel, APPLY))
+        self.broken_at_base = False
         self.collector = _Collector()
 
     def pytest_runtestloop(self, session: Any) -> bool:
@@ -301,36 +125,55 @@ class _Server:
 
         with contextlib.suppress(BaseException):
             pytest.main([*_BASE_ARGS, "--collect-only", *self.scope])
-        repo = _Repository(self.root)
-        broken_at_base = bool(self.collector.tests)  # collection errors
+        repo = self.apply.Repository(self.root)
+        self.broken_at_base = bool(self.collector.tests)  # collection errors
         gc.freeze()  # what is loaded now is never collected: cheap collections in children
         answers = open(os.path.join(self.channel, CHANNEL_OUT), "w")  # noqa: SIM115
-        requests = open(os.path.join(self.channel, CHANNEL_IN))  # noqa: SIM115
+        requests = os.open(os.path.join(self.channel, CHANNEL_IN), os.O_RDONLY)
         answers.write(json.dumps({"ready": True, "preloaded": len(repo.files),
                                   "collected": len(session.items)}) + "\n")
         answers.flush()
-        for line in requests:
-            if not line.strip():
-                continue
-            request = json.loads(line)
-            if request.get("quit"):
-                break
-            plugins, tests = _plugin_options(request.get("tests", []))
-            items = (_selected(session.items, tests) if plugins is not None
-                     and not (broken_at_base and not tests) else None)
-            answers.write(json.dumps(_run(request, lambda fd: self._child(
-                repo, request, fd, items, plugins or [], session.config))) + "\n")
-            answers.flush()
+        children = _Children(self.parallel)
+        pending, closed = b"", False
+        while not closed or children.running:
+            while b"\n" in pending and len(children.running) < self.parallel:
+                line, pending = pending.split(b"\n", 1)
+                if not line.strip():
+                    continue
+                request = json.loads(line)
+                if request.get("quit"):
+                    closed, pending = True, b""
+                    break
+                children.start(request, self._child_for(repo, request, session))
+            listen = not closed and len(children.running) < self.parallel
+            if listen and b"\n" not in pending and children.wait(requests):
+                chunk = os.read(requests, 65536)
+                closed = not chunk
+                pending += chunk
+            elif not listen and children.running:
+                children.wait(None)
+            for answer in children.finished():
+                answers.write(json.dumps(answer) + "\n")
+                answers.flush()
         return True
 
-    def _child(self, repo: _Repository, request: dict[str, Any], out_fd: int,
+    def _child_for(self, repo: Any, request: dict[str, Any], session: Any) -> Any:
+        plugins, tests = _plugin_options(request.get("tests", []))
+        items = (_selected(session.items, tests) if plugins is not None
+                 and not request.get("fresh") and not (self.broken_at_base and not tests)
+                 else None)
+        return lambda fd: self._child(repo, request, fd, items, plugins or [], session.config)
+
+    def _child(self, repo: Any, request: dict[str, Any], out_fd: int,
                items: list[Any] | None, plugins: list[str], config: Any) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
         patched = {os.path.realpath(os.path.join(self.root, p)): text
                    for p, text in request.get("files", {}).items()}
-        why = "a test or option outside the session" if items is None else _swap(repo, patched)
+        why = ("a fresh session was asked for" if request.get("fresh")
+               else "a test or option outside the session" if items is None
+               else self.apply.swap(repo, patched))
         self.collector.tests = {}
         if why is None and items is not None:
             mode = "swap"
@@ -352,7 +195,7 @@ class _Server:
 
             for name in repo.affected(patched):
                 sys.modules.pop(name, None)
-            sys.meta_path.insert(0, _MemoryFinder(patched))
+            sys.meta_path.insert(0, self.apply.MemoryFinder(patched))
             try:
                 code = int(pytest.main([*_BASE_ARGS, *self.scope, *request.get("tests", [])],
                                        plugins=[self.collector]))
@@ -366,63 +209,100 @@ class _Server:
             data = data[os.write(out_fd, data):]
 
 
-def _run(request: dict[str, Any], child: Any) -> dict[str, Any]:
-    """`child(fd)` in a forked process that writes its answer to fd, killed at the timeout."""
-    started = time.monotonic()
-    timeout = float(request.get("timeout", 60))
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read_fd)
-        try:
-            child(write_fd)
-        finally:
-            os._exit(0)
-    os.close(write_fd)
-    data, timed_out = b"", False
-    deadline = started + timeout
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            timed_out = True
-            break
-        ready, _, _ = select.select([read_fd], [], [], left)
-        if not ready:
-            continue
-        chunk = os.read(read_fd, 65536)
-        if not chunk:
-            break
-        data += chunk
-    os.close(read_fd)
-    if timed_out:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    _, status = os.waitpid(pid, 0)
-    answer: dict[str, Any] = {"exit_code": None, "tests": []}
-    if data.strip():
-        with contextlib.suppress(ValueError):
-            answer = json.loads(data)
-    elif not timed_out:
-        answer["tests"] = [{"nodeid": "<worker>", "outcome": "error",
-                            "message": f"the test process died (status {status})"}]
-    answer.update(id=request.get("id"), timed_out=timed_out,
-                  seconds=round(time.monotonic() - started, 4))
-    return answer
+class _Children:
+    """The forked children running requests, at most `parallel` at a time, each killed at its
+    request's timeout; answers come out as each child ends."""
+
+    def __init__(self, parallel: int) -> None:
+        self.parallel = parallel
+        self.running: dict[int, dict[str, Any]] = {}  # read fd → its child's state
+        self._done: list[dict[str, Any]] = []
+
+    def start(self, request: dict[str, Any], child: Any) -> None:
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_fd)
+            try:
+                child(write_fd)
+            finally:
+                os._exit(0)
+        os.close(write_fd)
+        started = time.monotonic()
+        self.running[read_fd] = {"pid": pid, "request": request, "data": b"",
+                                 "started": started,
+                                 "deadline": started + float(request.get("timeout", 60))}
+
+    def wait(self, requests_fd: int | None) -> bool:
+        """Read what the children wrote until one ends, one times out or (given its fd) a
+        request arrives; True when a request can be read."""
+        while True:
+            now = time.monotonic()
+            for fd, state in list(self.running.items()):
+                if now >= state["deadline"]:
+                    self._end(fd, timed_out=True)
+            if self._done:
+                return False
+            fds = [*self.running, *([requests_fd] if requests_fd is not None else [])]
+            left = min((s["deadline"] for s in self.running.values()), default=now + 3600) - now
+            ready, _, _ = select.select(fds, [], [], max(0.0, left))
+            for fd in ready:
+                if fd == requests_fd:
+                    continue
+                chunk = os.read(fd, 65536)
+                if chunk:
+                    self.running[fd]["data"] += chunk
+                else:
+                    self._end(fd, timed_out=False)
+            if requests_fd in ready:
+                return True
+
+    def finished(self) -> list[dict[str, Any]]:
+        done, self._done = self._done, []
+        return done
+
+    def _end(self, fd: int, timed_out: bool) -> None:
+        state = self.running.pop(fd)
+        os.close(fd)
+        if timed_out:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(state["pid"], signal.SIGKILL)
+        _, status = os.waitpid(state["pid"], 0)
+        answer: dict[str, Any] = {"exit_code": None, "tests": []}
+        if state["data"].strip():
+            with contextlib.suppress(ValueError):
+                answer = json.loads(state["data"])
+        elif not timed_out:
+            answer["tests"] = [{"nodeid": "<worker>", "outcome": "error",
+                                "message": f"the test process died (status {status})"}]
+        answer.update(id=state["request"].get("id"), timed_out=timed_out,
+                      seconds=round(time.monotonic() - state["started"], 4))
+        self._done.append(answer)
 
 
-def main(channel: str, scope: list[str]) -> None:
-    """`scope`: the pytest arguments that keep it inside the repository (rootdir, config)."""
+def _load_apply(path: str) -> Any:
+    """worker_apply.py, from the file the host wrote (not on sys.path, not a repo module)."""
+    spec = importlib.util.spec_from_file_location("_alertfix_worker_apply", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main(channel: str, parallel: int, scope: list[str]) -> None:
+    """`parallel`: children at most at a time; `scope`: the pytest arguments that keep it
+    inside the repository (rootdir, config)."""
     import pytest
 
     root = os.path.realpath(os.getcwd())
     sys.path.insert(0, root)  # as `python -m pytest` does
     sys.dont_write_bytecode = True
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # stderr stays: why a worker died
-    server = _Server(root, channel, scope)
+    server = _Server(root, channel, scope, parallel)
     # A broken suite still gets a worker (its collection errors are recorded); its children
     # say why.
     pytest.main([*_BASE_ARGS, *scope], plugins=[server, server.collector])
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2:])
+    main(sys.argv[1], int(sys.argv[2]), sys.argv[3:])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.repair import worker
+from agent.repair import worker_apply
 from agent.repair.runner import ColdRunner, WarmWorker, written
 from tools.sandbox import SubprocessSandbox
 
@@ -143,8 +143,8 @@ def imported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         del sys.modules[name]
 
 
-def _repository(package: Path) -> worker._Repository:
-    return worker._Repository(os.path.realpath(package.parent))
+def _repository(package: Path) -> worker_apply.Repository:
+    return worker_apply.Repository(os.path.realpath(package.parent))
 
 
 def test_swap_gives_functions_methods_and_wrapped_functions_their_new_code(
@@ -154,7 +154,7 @@ def test_swap_gives_functions_methods_and_wrapped_functions_their_new_code(
     text = (imported / "calc.py").read_text()
     new = (text.replace("return a + b", "return a - b").replace("return 1", "return 2")
            .replace("return 'box'", "return 'crate'").replace("return n\n", "return -n\n"))
-    assert worker._swap(_repository(imported), {os.path.realpath(imported / "calc.py"): new}) \
+    assert worker_apply.swap(_repository(imported), {os.path.realpath(imported / "calc.py"): new}) \
         is None
     assert add(5, 3) == 2 and size() == 2 and calc.Box.kind() == "crate"
     assert calc.cached(4) == -4
@@ -165,14 +165,14 @@ def test_swap_refuses_what_import_time_code_would_see(imported: Path) -> None:
     path = os.path.realpath(imported / "calc.py")
     text = (imported / "calc.py").read_text()
     repo = _repository(imported)
-    assert "outside function bodies" in (worker._swap(repo, {
+    assert "outside function bodies" in (worker_apply.swap(repo, {
         path: text.replace("import functools", "import functools\nLIMIT = 3")}) or "")
     import importlib
 
     importlib.import_module("swapdemo.user")  # runs add() when imported
     repo = _repository(imported)
-    why = worker._swap(repo, {path: text.replace("return a + b", "return a * b")})
+    why = worker_apply.swap(repo, {path: text.replace("return a + b", "return a * b")})
     assert why == "swapdemo.user runs a changed function when imported"
     assert calc.add(2, 3) == 5  # nothing was changed
-    assert "is not an imported module" in (worker._swap(repo, {
+    assert "is not an imported module" in (worker_apply.swap(repo, {
         os.path.realpath(imported / "other.py"): "X = 1\n"}) or "")
