@@ -11,6 +11,7 @@ confirmed by the repository's own test command on disk, in the sandbox.
 
 from __future__ import annotations
 
+import ast
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -72,6 +73,19 @@ STRATEGIES: tuple[tuple[str, Strategy], ...] = (
 MUTATION_BUDGET = 400  # mutants validated at most, singles and pairs together
 SEARCH_SECONDS = 90.0  # wall-clock budget of one search, on top of the baseline run
 SUITE_SURVIVORS = 3  # candidates per tier that get the whole suite
+BATCH = 8  # candidates validated together (the warm worker runs them in parallel)
+
+
+def shape(candidate: Candidate) -> str:
+    """What a candidate changes, by normalised syntax tree: two candidates that differ only in
+    layout, comments or parentheses are one."""
+    parts = []
+    for path, text in sorted(candidate.changed_files().items()):
+        try:
+            parts.append(f"{path}\0{ast.dump(ast.parse(text))}")
+        except (SyntaxError, ValueError):
+            parts.append(f"{path}\0{text}")
+    return "\n".join(parts)
 
 
 def _safely(name: str, strategy: Strategy, inp: RepairInput) -> Proposal:
@@ -111,7 +125,7 @@ def propose_candidates(inp: RepairInput, budget: int) -> tuple[list[Candidate], 
     ranked = []
     for _, candidate in sorted(found, key=lambda item: (item[0] // 100, *ranking(item[1]),
                                                         item[0])):
-        key = repr(sorted(candidate.changed_files().items()))
+        key = shape(candidate)
         if key not in seen:
             seen.add(key)
             ranked.append(candidate)
@@ -150,23 +164,28 @@ class Search:
         survivors: list[tuple[Candidate, Validation]] = []
         seeds: list[Candidate] = []
         records: dict[str, int] = {}
+        fresh: dict[str, Candidate] = {}
         for candidate in candidates:
-            key = repr(sorted(candidate.changed_files().items()))
-            if key in self.tried:
-                continue  # a mutant that equals a template's candidate, say
-            self.tried.add(key)
+            key = shape(candidate)
+            if key not in self.tried:  # else a mutant equal to a template's candidate, say
+                fresh.setdefault(key, candidate)
+        keys = list(fresh)
+        for start in range(0, len(keys), BATCH):
             if deadline and self.out_of_time():
                 self.result.notes.append(f"{name}: out of time after "
                                          f"{len(self.result.validations)} candidate(s)")
                 break
-            validation = self.validator.quick(candidate)
-            records[candidate.id] = len(self.result.validations)
-            self.result.candidates.append(candidate)
-            self.result.validations.append(validation)
-            if validation.detail.startswith("passed"):
-                survivors.append((candidate, validation))
-            elif validation.regression_passed:
-                seeds.append(candidate)
+            self.tried.update(keys[start:start + BATCH])
+            batch = [fresh[key] for key in keys[start:start + BATCH]]
+            for candidate, validation in zip(batch, self.validator.quick_many(batch),
+                                             strict=True):
+                records[candidate.id] = len(self.result.validations)
+                self.result.candidates.append(candidate)
+                self.result.validations.append(validation)
+                if validation.detail.startswith("passed"):
+                    survivors.append((candidate, validation))
+                elif validation.regression_passed:
+                    seeds.append(candidate)
         survivors.sort(key=lambda item: ranking(item[0]))
         tested = 0
         for candidate, quick in survivors:
