@@ -19,6 +19,7 @@ from agent.environment import describe, prepare
 from agent.environment import sandbox as env_sandbox
 from agent.nodes.base import stage
 from agent.nodes.environment import build_failure
+from agent.repair import localise
 from agent.repair.inputs import build_input
 from agent.repair.preservation import Preservation
 from agent.repair.runner import ColdRunner, FallbackRunner, TestRunner, WarmWorker, WorkerError
@@ -58,6 +59,11 @@ def _runner(ctx: Context, sandbox: Sandbox, workdir: Path, env: Environment,
         why = f"{COLD}: the warm worker could not start in the repository's environment ({exc})"
         notes.append(why)
         return cold, None, why
+
+
+def _warm(runner: TestRunner) -> bool:
+    """The warm worker still runs the candidates (it was not lost at the baseline)."""
+    return isinstance(runner, FallbackRunner) and runner.primary is not None
 
 
 def _lost(how: str, runner: TestRunner) -> str:
@@ -101,15 +107,21 @@ def validate(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
                 (workdir / dropped).unlink(missing_ok=True)
                 at_base = {n: o for n, o in at_base.items() if not n.startswith(dropped)}
             per_candidate = min(timeout, max(5.0, 5 * baseline.seconds))  # loops end here
-            validator = Validator(runner, at_base, reproduction, per_candidate,
-                                  module_tests_finder(workdir),
+            localisation = (localise.at_base(worker, baseline, reproduction, inp, timeout,
+                                             notes)
+                            if worker is not None and _warm(runner) else None)
+            module_tests = module_tests_finder(workdir)
+            if localisation is not None:
+                module_tests = localisation.picker(module_tests, workdir)
+            validator = Validator(runner, at_base, reproduction, per_candidate, module_tests,
                                   preservation=Preservation(workdir, at_base, per_candidate,
                                                             notes))
             confirm = confirm_on_disk(ColdRunner(sandbox, workdir, command), validator,
                                       timeout)
             searched = time.monotonic()
             result = Search(validator, confirm, mutation_budget=ctx.settings.mutation_budget,
-                            seconds=ctx.settings.search_seconds).run(inp, state.candidates)
+                            seconds=ctx.settings.search_seconds,
+                            localisation=localisation).run(inp, state.candidates)
             notes.append(f"timing: test runner ready in {ready - started:.1f} s, suite at the "
                          f"base {baseline.seconds:.1f} s, {len(result.validations)} "
                          f"candidate(s) in {time.monotonic() - searched:.1f} s "
@@ -127,6 +139,7 @@ def validate(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
     update: dict[str, Any] = {
         "candidates": result.candidates, "validations": validations, "chosen": chosen,
         "regression_test": regression, "repair_notes": notes,
+        "suspicious_lines": localisation.evidence() if localisation is not None else [],
         "environment": env.model_copy(update={"runner": _lost(how, runner)}),
         "_summary": (f"{chosen.strategy} passed after {len(validations)} candidate(s)" if chosen
                      else f"none of {len(validations)} candidate(s) passed"),

@@ -12,8 +12,8 @@ breadth-first, and pairs of mutations come only when single ones fail and budget
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
@@ -338,6 +338,7 @@ class MutationSearch:
 
     inp: RepairInput
     budget: int
+    suspicion: Mapping[int, float] = field(default_factory=dict)  # line → localisation score
 
     def __post_init__(self) -> None:
         wrapper = MetadataWrapper(cst.parse_module(self.inp.source), unsafe_skip_copy=True)
@@ -357,7 +358,10 @@ class MutationSearch:
                          _names_in_scope(function, self.where))
         function.body.visit(visitor)
         found = visitor.found + list(_copies(visitor, function))
-        return sorted(found, key=lambda m: m.key(self.inp.line))
+        # The most suspicious lines first (scores bucketed, so near-ties keep the family
+        # order); without localisation, all lines score the same.
+        return sorted(found, key=lambda m: (-round(self.suspicion.get(m.line, 0.0), 1),
+                                            *m.key(self.inp.line)))
 
     def _build(self, combos: Iterator[tuple[Mutation, ...]], limit: int) -> list[Candidate]:
         out: list[Candidate] = []

@@ -118,6 +118,7 @@ class WarmWorker:
         # "session" (a fresh pytest session in the child), with why a swap was not sound.
         self.modes: dict[str, int] = {}
         self.why_not_swapped: dict[str, int] = {}
+        self.last_why = ""
 
     # -- lifecycle
     def start(self) -> WarmWorker:
@@ -221,9 +222,22 @@ class WarmWorker:
             runs[index] = self._test_run(answer, batch[index][1])
         return [runs[i] for i in range(len(batch))]
 
+    def covered(self, tests: list[str], timeout_s: float) -> tuple[TestRun, dict[str, Any]]:
+        """`tests` at the base, each traced: node id → {"lines": {path: [line, ...]},
+        "arcs": {path: [[from, to], ...]}}; empty when the worker could not trace them."""
+        if self._in_fd is None:
+            raise WorkerError("the worker is not running")
+        self._next_id += 1
+        request = {"id": self._next_id, "files": {}, "tests": tests, "timeout": timeout_s,
+                   "coverage": True}
+        os.write(self._in_fd, (json.dumps(request) + "\n").encode())
+        answer = self._read_answer(time.monotonic() + timeout_s + 10.0)
+        return self._test_run(answer, tests), dict(answer.get("coverage") or {})
+
     def _test_run(self, answer: dict[str, Any], tests: list[str]) -> TestRun:
         mode = str(answer.get("mode", "session"))
         self.modes[mode] = self.modes.get(mode, 0) + 1
+        self.last_why = str(answer.get("why") or "")
         if answer.get("why"):
             why = str(answer["why"])
             self.why_not_swapped[why] = self.why_not_swapped.get(why, 0) + 1

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from agent.repair import revert
 from agent.repair.base import Decline, Proposal, RepairInput
 from agent.repair.classify import label
+from agent.repair.localise import Localisation
 from agent.repair.mutations import MutationSearch
 from agent.repair.naturalness import naturalness, ranking, removed_by_culprit, trigrams
 from agent.repair.templates import (
@@ -42,6 +43,7 @@ from agent.repair.templates import (
 )
 from agent.repair.validation import Confirm, Validator
 from agent.state import Candidate, Validation
+from tools import code_index
 
 Strategy = Callable[[RepairInput], Proposal]
 
@@ -74,6 +76,7 @@ MUTATION_BUDGET = 400  # mutants validated at most, singles and pairs together
 SEARCH_SECONDS = 90.0  # wall-clock budget of one search, on top of the baseline run
 SUITE_SURVIVORS = 3  # candidates per tier that get the whole suite
 BATCH = 8  # candidates validated together (the warm worker runs them in parallel)
+LOCALISED_FUNCTIONS = 3  # functions of the top suspicious lines, mutated after RCA's
 
 
 def shape(candidate: Candidate) -> str:
@@ -149,6 +152,7 @@ class Search:
     mutation_budget: int = MUTATION_BUDGET
     seconds: float = SEARCH_SECONDS
     result: SearchResult = field(default_factory=SearchResult)
+    localisation: Localisation | None = None  # suspicious lines, from the traced tests
 
     def __post_init__(self) -> None:
         self.deadline = time.monotonic() + self.seconds
@@ -237,14 +241,35 @@ class Search:
             candidate.naturalness = naturalness(candidate, self.corpus, self.restored)
         return candidates
 
+    def _targets(self, inp: RepairInput) -> list[RepairInput]:
+        """The functions to mutate: RCA's, its first caller's, then the functions of the most
+        suspicious lines that are neither."""
+        targets = [inp, *(c.with_scope_of(inp) for c in inp.callers[:1])]
+        if self.localisation is None:
+            return targets
+        sources = {**inp.repo_sources, inp.path: inp.source}
+        for path, line in self.localisation.functions(sources, LOCALISED_FUNCTIONS):
+            if any(t.path == path and t.function_start <= line <= t.function_end
+                   for t in targets):
+                continue
+            symbol = code_index.function_at(sources[path], line)
+            if symbol is not None:
+                targets.append(RepairInput(
+                    path=path, source=sources[path], function=symbol.qualname,
+                    function_start=symbol.start_line, function_end=symbol.end_line, line=line,
+                    exception_type=inp.exception_type, exception_message=inp.exception_message,
+                    culprit=inp.culprit, repo_sources=inp.repo_sources))
+        return targets
+
     def _mutate(self, inp: RepairInput) -> Candidate | None:
         if not self.validator.reproduction:
             self.result.notes.append("mutation: skipped, no test reproduces the failure to "
                                      "guide it")
             return None
         budget = self.mutation_budget
-        for target in (inp, *(c.with_scope_of(inp) for c in inp.callers[:1])):
-            search = MutationSearch(target, budget)
+        for target in self._targets(inp):
+            suspicion = self.localisation.scores(target.path) if self.localisation else {}
+            search = MutationSearch(target, budget, suspicion)
             singles = search.singles_candidates()
             if isinstance(singles, Decline):
                 self.result.notes.append(str(singles))

@@ -11,7 +11,11 @@ directory (the worktree is the one place both sides can write); answers come as 
 
     request  {"id": 1, "files": {"shop/cart.py": "<new text>"}, "tests": [...], "timeout": 5}
     answer   {"id": 1, "exit_code": 0, "timed_out": false, "seconds": 0.04, "mode": "swap",
-              "why": "", "tests": [{"nodeid": "...", "outcome": "passed", "message": ""}]}
+              "why": "", "tests": [{"nodeid": "...", "outcome": "passed", "message": ""}],
+              "coverage": {}}
+
+With `"coverage": true` (and a swap), "coverage" maps each test's node id to the lines and
+arcs it executed in the repository's files (worker_apply.Spectrum).
 
 The child applies the candidate (worker_apply.py, written into the channel by the host) one
 of two ways, the worktree on disk untouched either way:
@@ -175,14 +179,21 @@ class _Server:
                else "a test or option outside the session" if items is None
                else self.apply.swap(repo, patched))
         self.collector.tests = {}
+        covered: dict[str, Any] = {}  # node id → what it executed, when asked
         if why is None and items is not None:
             mode = "swap"
             loaded = [importlib.import_module(name) for name in plugins]
             for name, plugin in zip(plugins, loaded, strict=True):
                 config.pluginmanager.register(plugin, name)  # its pytest_configure runs
+            spectrum = (self.apply.Spectrum(self.root, self.channel)
+                        if request.get("coverage") else None)
             for i, item in enumerate(items):
                 following = items[i + 1] if i + 1 < len(items) else None
+                if spectrum is not None:
+                    spectrum.start()
                 item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
+                if spectrum is not None:
+                    covered[item.nodeid] = spectrum.stop()
             failed = any(t["outcome"] in ("failed", "error")
                          for t in self.collector.tests.values())
             code = 1 if failed else (0 if items else 5)
@@ -203,7 +214,7 @@ class _Server:
                 code = 3
                 self.collector._record("<worker>", "error", f"{type(exc).__name__}: {exc}")
         answer = {"exit_code": code, "mode": mode, "why": why or "",
-                  "tests": list(self.collector.tests.values())}
+                  "tests": list(self.collector.tests.values()), "coverage": covered}
         data = (json.dumps(answer) + "\n").encode()
         while data:
             data = data[os.write(out_fd, data):]

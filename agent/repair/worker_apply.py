@@ -199,3 +199,62 @@ def swap(repo: Repository, patched: dict[str, str]) -> str | None:
     return None
 
 
+
+
+class Spectrum:
+    """Which lines of the repository's files one test executed, and which arcs between them
+    (line → next line in the same frame; a negative number is the function's entry or exit,
+    as coverage.py writes them): the raw data of spectrum-based fault localisation.
+
+    Built on `sys.settrace` (every interpreter has it); a frame outside the repository or in
+    `skip` gets no line tracing at all."""
+
+    def __init__(self, root: str, skip: str) -> None:
+        self.root, self.skip = root + os.sep, skip + os.sep
+        self._relative: dict[str, str] = {}
+        self.lines: dict[str, set[int]] = {}
+        self.arcs: dict[str, set[tuple[int, int]]] = {}
+
+    def _file(self, filename: str) -> str:
+        rel = self._relative.get(filename)
+        if rel is None:
+            real = os.path.realpath(filename) if filename[:1] != "<" else ""
+            rel = (real[len(self.root):] if real.startswith(self.root)
+                   and not real.startswith(self.skip) else "")
+            self._relative[filename] = rel
+        return rel
+
+    def _call(self, frame: Any, event: str, arg: Any) -> Any:
+        rel = self._file(frame.f_code.co_filename)
+        if not rel:
+            return None
+        lines = self.lines.setdefault(rel, set())
+        arcs = self.arcs.setdefault(rel, set())
+        entry = -frame.f_code.co_firstlineno
+        last = [entry]
+
+        def local(frame: Any, event: str, arg: Any) -> Any:
+            if event == "line":
+                lines.add(frame.f_lineno)
+                arcs.add((last[0], frame.f_lineno))
+                last[0] = frame.f_lineno
+            elif event == "return":
+                arcs.add((last[0], entry))
+            return local
+
+        return local
+
+    def start(self) -> None:
+        import threading
+
+        self.lines, self.arcs = {}, {}
+        threading.settrace(self._call)
+        sys.settrace(self._call)
+
+    def stop(self) -> dict[str, Any]:
+        import threading
+
+        sys.settrace(None)
+        threading.settrace(None)
+        return {"lines": {p: sorted(v) for p, v in self.lines.items() if v},
+                "arcs": {p: sorted(v) for p, v in self.arcs.items() if v}}
