@@ -2,11 +2,15 @@
 
 Proposals come in tiers, tried in order, each only when no earlier tier produced a fix:
 templates and the partial revert (targeted, few); single mutations; pairs of mutations; the
-full revert of the culprit (last resort). A candidate must pass the reproduction first, then
-the tests of the module it changes, then (for the best few) the whole suite; breaking a test
-that passed at the base rejects it. Among survivors the smallest change wins, ties going to
-the most natural one (the most like code already in the repository). The winner is finally
-confirmed by the repository's own test command on disk, in the sandbox.
+full revert of the culprit (last resort). Mutations target RCA's function, its caller, then
+the functions of the most suspicious lines (localise.py), the most suspicious statements
+first. A candidate must pass the reproduction first, then the tests that ran a line it changes
+(or, without localisation, the tests of its module), then (for the best few) the whole suite;
+breaking a test that passed at the base rejects it. Candidates equal by syntax tree are tried
+once. A tier stops EXTRA_CANDIDATES after the first `fix` that passes the quick checks. Among
+survivors the smallest change wins, ties going to the most natural one (the most like code
+already in the repository). The winner is finally confirmed by the repository's own test
+command on disk, in the sandbox.
 """
 
 from __future__ import annotations
@@ -76,6 +80,7 @@ MUTATION_BUDGET = 400  # mutants validated at most, singles and pairs together
 SEARCH_SECONDS = 90.0  # wall-clock budget of one search, on top of the baseline run
 SUITE_SURVIVORS = 3  # candidates per tier that get the whole suite
 BATCH = 8  # candidates validated together (the warm worker runs them in parallel)
+EXTRA_CANDIDATES = 24  # tried after the first passing fix, for a smaller or more natural one
 LOCALISED_FUNCTIONS = 3  # functions of the top suspicious lines, mutated after RCA's
 
 
@@ -163,9 +168,11 @@ class Search:
 
     def _tier(self, name: str, candidates: list[Candidate], *,
               deadline: bool = True) -> tuple[Candidate | None, list[Candidate]]:
-        """Quick checks for each, whole suite for the best few survivors. Returns the chosen
-        candidate and those that passed the reproduction but failed later (seeds)."""
-        survivors: list[tuple[Candidate, Validation]] = []
+        """Quick checks in order until a `fix` passes them and EXTRA_CANDIDATES more have been
+        tried (for a smaller or more natural one), then the whole suite for the best few
+        survivors; when none is accepted, on with the rest. Returns the chosen candidate and
+        the seeds for pairs: those that passed the reproduction but failed later, and those
+        that made some of the reproduction's tests pass."""
         seeds: list[Candidate] = []
         records: dict[str, int] = {}
         fresh: dict[str, Candidate] = {}
@@ -174,22 +181,50 @@ class Search:
             if key not in self.tried:  # else a mutant equal to a template's candidate, say
                 fresh.setdefault(key, candidate)
         keys = list(fresh)
-        for start in range(0, len(keys), BATCH):
-            if deadline and self.out_of_time():
-                self.result.notes.append(f"{name}: out of time after "
-                                         f"{len(self.result.validations)} candidate(s)")
-                break
-            self.tried.update(keys[start:start + BATCH])
-            batch = [fresh[key] for key in keys[start:start + BATCH]]
-            for candidate, validation in zip(batch, self.validator.quick_many(batch),
-                                             strict=True):
-                records[candidate.id] = len(self.result.validations)
-                self.result.candidates.append(candidate)
-                self.result.validations.append(validation)
-                if validation.detail.startswith("passed"):
-                    survivors.append((candidate, validation))
-                elif validation.regression_passed:
-                    seeds.append(candidate)
+        start = 0
+        while start < len(keys):
+            survivors: list[tuple[Candidate, Validation]] = []
+            first_fix: int | None = None
+            while start < len(keys):
+                if deadline and self.out_of_time():
+                    self.result.notes.append(f"{name}: out of time after "
+                                             f"{len(self.result.validations)} candidate(s)")
+                    start = len(keys)
+                    break
+                if first_fix is not None and start - first_fix >= EXTRA_CANDIDATES:
+                    break
+                self.tried.update(keys[start:start + BATCH])
+                batch = [fresh[key] for key in keys[start:start + BATCH]]
+                start += len(batch)
+                for candidate, validation in zip(batch, self.validator.quick_many(batch),
+                                                 strict=True):
+                    records[candidate.id] = len(self.result.validations)
+                    self.result.candidates.append(candidate)
+                    self.result.validations.append(validation)
+                    if validation.detail.startswith("passed"):
+                        survivors.append((candidate, validation))
+                        if first_fix is None and candidate.fix_class == "fix":
+                            first_fix = start
+                    elif validation.regression_passed or self._moved(validation):
+                        seeds.append(candidate)
+            chosen = self._suites(survivors, records, seeds, deadline)
+            if chosen is not None:
+                if start < len(keys):
+                    self.result.notes.append(
+                        f"{name}: stopped {EXTRA_CANDIDATES} candidate(s) after the first "
+                        f"passing fix; {len(keys) - start} not tried")
+                return chosen, seeds
+        return None, seeds
+
+    def _moved(self, validation: Validation) -> bool:
+        """Made some, not all, of the reproduction's failing tests pass."""
+        repro = self.validator.reproduction
+        failed = [t for t in validation.failed_tests if t in repro]
+        return validation.stage == "reproduction" and 0 < len(failed) < len(repro)
+
+    def _suites(self, survivors: list[tuple[Candidate, Validation]], records: dict[str, int],
+                seeds: list[Candidate], deadline: bool) -> Candidate | None:
+        """The whole suite (and the confirmation) for the best survivors, in ranking order."""
         survivors.sort(key=lambda item: ranking(item[0]))
         tested = 0
         for candidate, quick in survivors:
@@ -205,13 +240,13 @@ class Search:
                     self.result.validations[records[other.id]] = other_quick.model_copy(
                         update={"detail": "passed the quick checks; not chosen: "
                                           f"{candidate.id} is smaller or more natural"})
-                return candidate, seeds
+                return candidate
             seeds.append(candidate)
         for candidate, quick in survivors[tested:]:
             self.result.validations[records[candidate.id]] = quick.model_copy(update={
                 "detail": "passed the quick checks; the whole suite was not run for it (out "
                           "of time)"})
-        return None, seeds
+        return None
 
     def run(self, inp: RepairInput, proposals: list[Candidate]) -> SearchResult:
         self.corpus = trigrams(inp.repo_sources.values() or [inp.source])
