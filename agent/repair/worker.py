@@ -37,6 +37,7 @@ import contextlib
 import gc
 import importlib
 import importlib.util
+import inspect
 import json
 import os
 import select
@@ -120,15 +121,13 @@ class _Server:
         self.root, self.channel, self.scope, self.parallel = root, channel, scope, parallel
         self.apply = _load_apply(os.path.join(channel, APPLY))
         self.broken_at_base = False
+        self.sessions_ready = False
         self.collector = _Collector()
 
     def pytest_runtestloop(self, session: Any) -> bool:
-        # What a fresh session in a child imports beyond this one (plugins' lazy imports at
-        # session end, say) is imported here, once, by a dry collection.
-        import pytest
-
-        with contextlib.suppress(BaseException):
-            pytest.main([*_BASE_ARGS, "--collect-only", *self.scope])
+        # A failure report looks its source up through inspect's module-by-file cache, which
+        # is built by a scan of every module: scanned once here, not in every failing child.
+        inspect.getmodule(compile("", os.path.join(self.root, "<alertfix>"), "exec"))
         repo = self.apply.Repository(self.root)
         self.broken_at_base = bool(self.collector.tests)  # collection errors
         gc.freeze()  # what is loaded now is never collected: cheap collections in children
@@ -162,22 +161,42 @@ class _Server:
         return True
 
     def _child_for(self, repo: Any, request: dict[str, Any], session: Any) -> Any:
+        """What the child will do, decided here before the fork (the plan is cheap, and a
+        fresh session's one-time imports then happen once, here)."""
         plugins, tests = _plugin_options(request.get("tests", []))
         items = (_selected(session.items, tests) if plugins is not None
                  and not request.get("fresh") and not (self.broken_at_base and not tests)
                  else None)
-        return lambda fd: self._child(repo, request, fd, items, plugins or [], session.config)
+        patched = {os.path.realpath(os.path.join(self.root, p)): text
+                   for p, text in request.get("files", {}).items()}
+        plan = ("a fresh session was asked for" if request.get("fresh")
+                else "a test or option outside the session" if items is None
+                else self.apply.plan_swap(repo, patched))
+        if isinstance(plan, str):
+            self._ready_for_sessions()
+        return lambda fd: self._child(repo, request, fd, items, plugins or [], session.config,
+                                      patched, plan)
+
+    def _ready_for_sessions(self) -> None:
+        """What a fresh session in a child imports beyond this one (plugins' lazy imports at
+        session end, say) is imported here, once, by a dry collection."""
+        if not self.sessions_ready:
+            import pytest
+
+            with contextlib.suppress(BaseException):
+                pytest.main([*_BASE_ARGS, "--collect-only", *self.scope])
+            self.sessions_ready = True
+            gc.freeze()
 
     def _child(self, repo: Any, request: dict[str, Any], out_fd: int,
-               items: list[Any] | None, plugins: list[str], config: Any) -> None:
+               items: list[Any] | None, plugins: list[str], config: Any,
+               patched: dict[str, str], plan: Any) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
-        patched = {os.path.realpath(os.path.join(self.root, p)): text
-                   for p, text in request.get("files", {}).items()}
-        why = ("a fresh session was asked for" if request.get("fresh")
-               else "a test or option outside the session" if items is None
-               else self.apply.swap(repo, patched))
+        why = plan if isinstance(plan, str) else None
+        if why is None:
+            self.apply.apply_swaps(plan)
         self.collector.tests = {}
         covered: dict[str, Any] = {}  # node id → what it executed, when asked
         if why is None and items is not None:

@@ -155,13 +155,16 @@ def live_functions(module: types.ModuleType) -> dict[str, list[types.FunctionTyp
     return found
 
 
-def swap(repo: Repository, patched: dict[str, str]) -> str | None:
-    """Give each changed function its new code; None when done, else why it is not sound
-    (nothing is changed then)."""
+Swaps = list[tuple[types.FunctionType, types.CodeType]]
+
+
+def plan_swap(repo: Repository, patched: dict[str, str]) -> Swaps | str:
+    """Each changed function object with its new code, or why swapping is not sound. Changes
+    nothing (the worker plans before it forks; the child applies)."""
     if not hasattr(types.CodeType, "co_qualname"):
         return "this Python has no qualified names on code objects"
     by_path = {path: name for name, path in repo.files.items()}
-    swaps: list[tuple[types.FunctionType, types.CodeType]] = []
+    swaps: Swaps = []
     changed_names: set[str] = set()
     for path, text in patched.items():
         name = by_path.get(path)
@@ -194,11 +197,22 @@ def swap(repo: Repository, patched: dict[str, str]) -> str | None:
     for module_name in repo.files:
         if repo.import_time_names(module_name) & changed_names:
             return f"{module_name} runs a changed function when imported"
+    return swaps
+
+
+def apply_swaps(swaps: Swaps) -> None:
     for function, code in swaps:
         function.__code__ = code
+
+
+def swap(repo: Repository, patched: dict[str, str]) -> str | None:
+    """Give each changed function its new code; None when done, else why it is not sound
+    (nothing is changed then)."""
+    swaps = plan_swap(repo, patched)
+    if isinstance(swaps, str):
+        return swaps
+    apply_swaps(swaps)
     return None
-
-
 
 
 class Spectrum:
