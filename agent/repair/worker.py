@@ -174,6 +174,9 @@ class _Server:
                 else self.apply.plan_swap(repo, patched))
         if isinstance(plan, str):
             self._ready_for_sessions()
+        # Said in the answer even when the child is killed or dies.
+        request["mode"], request["why"] = ("session", plan) if isinstance(plan, str) \
+            else ("swap", "")
         return lambda fd: self._child(repo, request, fd, items, plugins or [], session.config,
                                       patched, plan)
 
@@ -305,6 +308,8 @@ class _Children:
         elif not timed_out:
             answer["tests"] = [{"nodeid": "<worker>", "outcome": "error",
                                 "message": f"the test process died (status {status})"}]
+        answer.setdefault("mode", state["request"]["mode"])
+        answer.setdefault("why", state["request"]["why"])
         answer.update(id=state["request"].get("id"), timed_out=timed_out,
                       seconds=round(time.monotonic() - state["started"], 4))
         self._done.append(answer)

@@ -176,3 +176,16 @@ def test_swap_refuses_what_import_time_code_would_see(imported: Path) -> None:
     assert calc.add(2, 3) == 5  # nothing was changed
     assert "is not an imported module" in (worker_apply.swap(repo, {
         os.path.realpath(imported / "other.py"): "X = 1\n"}) or "")
+
+
+@pytest.mark.slow
+def test_two_children_at_a_time_answer_in_the_batch_order(repo: Path) -> None:
+    looping = {"shop/fees.py": FEES.replace("return subtotal > threshold",
+                                            "while True:\n        pass")}
+    fixed = {"shop/fees.py": FEES.replace(">", ">=")}
+    test = ["tests/test_checkout.py::test_free_at_threshold"]
+    with WarmWorker(SubprocessSandbox(), repo, parallel=2) as worker:
+        stuck, passed, base = worker.run_many([(looping, test), (fixed, test), ({}, test)], 3)
+    assert stuck.timed_out and not passed.timed_out and not base.timed_out
+    assert outcomes(passed) == {test[0]: "passed"} and outcomes(base) == {test[0]: "failed"}
+    assert worker.modes == {"swap": 3}
