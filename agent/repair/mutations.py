@@ -4,9 +4,9 @@ Every site in the function gets the small edits a human slip is made of: compari
 arithmetic operators, off-by-one on indices, ranges, slices and returned numbers, swapped
 arguments and operands, negated or dropped conditions, constants, changed return values, a
 variable replaced by another name in scope, a deleted statement, a statement copied in from
-the same function. Mutants are ranked by the size of the change, then by family (the order
-above: the likeliest slips first), then by distance from the crashing line; the search is
-breadth-first, and pairs of mutations come only when single ones fail and budget remains.
+the same function. Mutants are ranked by the size of the change, then by the suspicion of
+their line (localise.py), by family (the order above: the likeliest slips first) and by
+distance from the crashing line; pairs come only when single ones fail and budget remains.
 """
 
 from __future__ import annotations
@@ -358,8 +358,7 @@ class MutationSearch:
                          _names_in_scope(function, self.where))
         function.body.visit(visitor)
         found = visitor.found + list(_copies(visitor, function))
-        # The most suspicious lines first (scores bucketed, so near-ties keep the family
-        # order); without localisation, all lines score the same.
+        # The most suspicious lines first (bucketed: near-ties keep the family order).
         return sorted(found, key=lambda m: (-round(self.suspicion.get(m.line, 0.0), 1),
                                             *m.key(self.inp.line)))
 
