@@ -256,7 +256,7 @@ class Search:
         # A passing mitigation is kept only until a fix passes: the search goes on for one.
         fallback = chosen if chosen is not None and chosen.fix_class == "mitigation" else None
         if chosen is None or fallback:
-            chosen = self._mutate(inp) or fallback
+            chosen = self._mutate(inp, off_stack=fallback is None) or fallback
         if chosen is None or chosen.fix_class == "mitigation":
             full = revert.propose_full(inp)  # tried even when the budget is spent
             if isinstance(full, Decline):
@@ -276,19 +276,22 @@ class Search:
             candidate.naturalness = naturalness(candidate, self.corpus, self.restored)
         return candidates
 
-    def _targets(self, inp: RepairInput) -> list[RepairInput]:
+    def _targets(self, inp: RepairInput, off_stack: bool) -> list[RepairInput]:
         """The functions to mutate: RCA's, its first caller's, then the functions of the most
-        suspicious lines that are neither."""
+        suspicious lines that are neither: those on the stack, and (with `off_stack`, when
+        nothing has passed yet) others, which the guardrails refuse unless the repository's
+        policy allows changes outside the functions the root cause names."""
         targets = [inp, *(c.with_scope_of(inp) for c in inp.callers[:1])]
         if self.localisation is None:
             return targets
         sources = {**inp.repo_sources, inp.path: inp.source}
+        stack = {(inp.path, inp.function), *((c.path, c.function) for c in inp.callers)}
         for path, line in self.localisation.functions(sources, LOCALISED_FUNCTIONS):
             if any(t.path == path and t.function_start <= line <= t.function_end
                    for t in targets):
                 continue
             symbol = code_index.function_at(sources[path], line)
-            if symbol is not None:
+            if symbol is not None and (off_stack or (path, symbol.qualname) in stack):
                 targets.append(RepairInput(
                     path=path, source=sources[path], function=symbol.qualname,
                     function_start=symbol.start_line, function_end=symbol.end_line, line=line,
@@ -296,13 +299,13 @@ class Search:
                     culprit=inp.culprit, repo_sources=inp.repo_sources))
         return targets
 
-    def _mutate(self, inp: RepairInput) -> Candidate | None:
+    def _mutate(self, inp: RepairInput, off_stack: bool = True) -> Candidate | None:
         if not self.validator.reproduction:
             self.result.notes.append("mutation: skipped, no test reproduces the failure to "
                                      "guide it")
             return None
         budget = self.mutation_budget
-        for target in self._targets(inp):
+        for target in self._targets(inp, off_stack):
             suspicion = self.localisation.scores(target.path) if self.localisation else {}
             search = MutationSearch(target, budget, suspicion)
             singles = search.singles_candidates()

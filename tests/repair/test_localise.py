@@ -136,3 +136,14 @@ def test_the_search_mutates_the_function_localisation_points_at() -> None:
     assert result.chosen is not None and result.chosen.strategy.startswith("mutation")
     assert result.chosen.new_source.split("def label")[1] == FEES.split("def label")[1]
     assert load(result.chosen.new_source).fee(40, True) == 0
+
+
+def test_functions_off_the_stack_are_targets_only_while_nothing_has_passed() -> None:
+    from agent.repair.search import Search
+
+    inp = make_input(FEES, "label", "", "")
+    found = rank({"fails": spectrum([2, 3, 5]), "passes": spectrum([9])}, ["fails"],
+                 ["passes"], inp)
+    search = Search(None, lambda c, v: v, localisation=found)  # type: ignore[arg-type]
+    assert [t.function for t in search._targets(inp, off_stack=True)] == ["label", "fee"]
+    assert [t.function for t in search._targets(inp, off_stack=False)] == ["label"]
