@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     max_candidates: int = Field(40, description="template and revert candidates kept per incident")
     mutation_budget: int = Field(400, description="mutants validated at most per incident")
     search_seconds: float = Field(90.0, description="wall-clock budget of one repair search")
+    worker_swap: bool = Field(True, description="the warm worker applies a candidate that "
+                              "changes only function bodies by swapping their code (off: a "
+                              "fresh pytest session per candidate)")
+    worker_parallel: int = Field(2, ge=1, le=8, description="candidates the warm worker runs "
+                                 "at a time (one process each)")
 
     ingest_keys: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="DSN public keys the Sentry-compatible ingest accepts")

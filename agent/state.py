@@ -252,6 +252,8 @@ class IncidentState(BaseModel):
     candidates: list[Candidate] = Field(default_factory=list)
     repair_notes: list[str] = Field(default_factory=list)  # strategies that declined, and why
     validations: list[Validation] = Field(default_factory=list)
+    # The top lines of spectrum-based localisation (validate), for the PR's evidence.
+    suspicious_lines: list[str] = Field(default_factory=list)
     chosen: Candidate | None = None
     confidence: Confidence | None = None
     pull_request: PullRequestInfo | None = None

@@ -1,10 +1,14 @@
 """Repair engine speed.
 
 1. Candidates validated per second on a small repository: the same mutants of one function,
-   validated on the reproduction and the module's tests by the warm worker (fork per
-   candidate) and by a fresh sandboxed `python -m pytest` per candidate, in the same run;
-   the ratio is the speed-up. `warm_recorded_per_s` is the warm worker again with behaviour
-   preservation's call recorder on (as validation runs the module's tests).
+   validated on the module's tests, in the same run, by
+   - the warm worker with a fresh pytest session in each forked child (as it was before
+     code swapping: `warm_fresh_session_per_s`);
+   - the warm worker swapping the changed function's code and running the collected
+     session's items, one child at a time (`warm_swap_per_s`) and two (`..._2_children`);
+   - a fresh sandboxed `python -m pytest` per candidate (`cold_per_s`);
+   and the ratios between them. `warm_recorded_per_s` is the two-child worker again with
+   behaviour preservation's call recorder on (as validation runs the module's tests).
    With `--deps`, the same in a repository with a real dependency (`requests`, from the
    index): its environment is built by tools/repo_env.py (timed cold, with an empty cache,
    then found again as another process would find it), and both runners use it.
@@ -107,7 +111,7 @@ def environment(root: Path, cache: Path) -> tuple[Sandbox, dict[str, float]]:
                            "env_cold_over_cached": round(cold / cached, 1)}
 
 
-def throughput(candidates: int, cold: int, deps: bool = False) -> dict[str, float]:
+def throughput(candidates: int, cold: int, deps: bool = False) -> dict[str, object]:
     sandbox: Sandbox = SubprocessSandbox()
     built: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="bench-repair-") as tmp:
@@ -126,32 +130,43 @@ def throughput(candidates: int, cold: int, deps: bool = False) -> dict[str, floa
         mutants = MutationSearch(inp, candidates).singles_candidates()
         assert isinstance(mutants, list)
         tests = ["tests/test_fees.py"]
-        started = time.monotonic()
-        with WarmWorker(sandbox, root) as worker:
-            ready = time.monotonic() - started
+        batch = [(m.changed_files(), tests) for m in mutants]
+
+        def rate(worker: WarmWorker, work: list[tuple[dict[str, str], list[str]]]) -> float:
             began = time.monotonic()
-            for mutant in mutants:
-                worker.run(mutant.changed_files(), tests, 30)
-            warm_seconds = time.monotonic() - began
+            worker.run_many(work, 30)
+            return len(work) / (time.monotonic() - began)
+
+        # The worker as it was: a fresh pytest session in each forked child.
+        with WarmWorker(sandbox, root, parallel=1, swap=False) as worker:
+            fresh_rate = rate(worker, batch)
+        started = time.monotonic()
+        with WarmWorker(sandbox, root, parallel=1) as worker:
+            ready = time.monotonic() - started
+            swap_rate = rate(worker, batch)
+            modes = dict(worker.modes)
+        with WarmWorker(sandbox, root, parallel=2) as worker:
+            parallel_rate = rate(worker, batch)
             install_probe(root)
             (root / CONFIG).write_text(json.dumps(
                 {"functions": [["shop/fees.py", "shipping_fee"]], "out": CALLS}))
-            began = time.monotonic()
-            for mutant in mutants:
-                worker.run(mutant.changed_files(), [*PLUGIN, *tests], 30)
-            recorded_seconds = time.monotonic() - began
+            recorded_rate = rate(worker, [(files, [*PLUGIN, *t]) for files, t in batch])
         runner = ColdRunner(sandbox, root, ["python", "-m", "pytest", "-q"])
         began = time.monotonic()
         for mutant in mutants[:cold]:
             runner.run(mutant.changed_files(), tests, 120)
         cold_seconds = time.monotonic() - began
-    warm_rate = len(mutants) / warm_seconds
     cold_rate = min(cold, len(mutants)) / cold_seconds
     return {**built, "candidates_warm": len(mutants), "worker_start_s": round(ready, 2),
-            "warm_per_s": round(warm_rate, 2),
-            "warm_recorded_per_s": round(len(mutants) / recorded_seconds, 2),
+            "warm_fresh_session_per_s": round(fresh_rate, 2),
+            "warm_swap_per_s": round(swap_rate, 2), "swap_modes": modes,
+            "warm_swap_2_children_per_s": round(parallel_rate, 2),
+            "warm_recorded_per_s": round(recorded_rate, 2),
             "candidates_cold": min(cold, len(mutants)),
-            "cold_per_s": round(cold_rate, 3), "speedup": round(warm_rate / cold_rate, 1)}
+            "cold_per_s": round(cold_rate, 3),
+            "swap_over_fresh_session": round(swap_rate / fresh_rate, 1),
+            "swap_2_children_over_fresh_session": round(parallel_rate / fresh_rate, 1),
+            "speedup_over_cold": round(parallel_rate / cold_rate, 1)}
 
 
 def case_times(cases: Path, only: list[str]) -> dict[str, object]:

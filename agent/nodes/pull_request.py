@@ -93,7 +93,8 @@ def pull_request(state: IncidentState, runtime: Runtime[Context]) -> dict[str, A
         "pull_request.md.j2", ticket=ticket, alert=alert, rc=rc, candidate=chosen,
         regression=regression, validation=validation, tried=len(state.validations),
         validations=state.validations, candidates=state.candidates,
-        notes=state.repair_notes, incident_id=state.incident_id, confidence=confidence,
+        notes=state.repair_notes, suspicious=state.suspicious_lines,
+        incident_id=state.incident_id, confidence=confidence,
         environment=state.environment,
         root_cause_text=text("root_cause.md.j2", rc=rc))
     existed = ctx.forge.find_pull_request(branch)

@@ -19,6 +19,7 @@ from agent.environment import describe, prepare
 from agent.environment import sandbox as env_sandbox
 from agent.nodes.base import stage
 from agent.nodes.environment import build_failure
+from agent.repair import localise
 from agent.repair.base import RepairInput
 from agent.repair.inputs import build_input
 from agent.repair.llm import ModelRepair
@@ -51,7 +52,8 @@ def _runner(ctx: Context, sandbox: Sandbox, workdir: Path, env: Environment,
         return cold, None, (f"{COLD}: the test command ({' '.join(command)}) is not pytest or "
                             "unittest, which the warm worker would have to stand in for")
     worker = WarmWorker(sandbox, workdir, python="python", pytest_args=env.pytest_args,
-                        session_timeout_s=ctx.settings.test_timeout_s + 900)
+                        session_timeout_s=ctx.settings.test_timeout_s + 900,
+                        parallel=ctx.settings.worker_parallel, swap=ctx.settings.worker_swap)
     try:
         worker.start()
         return FallbackRunner(worker, cold, notes), worker, "warm worker"
@@ -60,6 +62,11 @@ def _runner(ctx: Context, sandbox: Sandbox, workdir: Path, env: Environment,
         why = f"{COLD}: the warm worker could not start in the repository's environment ({exc})"
         notes.append(why)
         return cold, None, why
+
+
+def _warm(runner: TestRunner) -> bool:
+    """The warm worker still runs the candidates (it was not lost at the baseline)."""
+    return isinstance(runner, FallbackRunner) and runner.primary is not None
 
 
 def _lost(how: str, runner: TestRunner) -> str:
@@ -122,15 +129,20 @@ def validate(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
                 (workdir / dropped).unlink(missing_ok=True)
                 at_base = {n: o for n, o in at_base.items() if not n.startswith(dropped)}
             per_candidate = min(timeout, max(5.0, 5 * baseline.seconds))  # loops end here
-            validator = Validator(runner, at_base, reproduction, per_candidate,
-                                  module_tests_finder(workdir),
+            localisation = (localise.at_base(worker, baseline, reproduction, inp, timeout,
+                                             notes)
+                            if worker is not None and _warm(runner) else None)
+            module_tests = module_tests_finder(workdir)
+            if localisation is not None:
+                module_tests = localisation.picker(module_tests, workdir)
+            validator = Validator(runner, at_base, reproduction, per_candidate, module_tests,
                                   preservation=Preservation(workdir, at_base, per_candidate,
                                                             notes))
             confirm = confirm_on_disk(ColdRunner(sandbox, workdir, command), validator,
                                       timeout)
             searched = time.monotonic()
             search = Search(validator, confirm, mutation_budget=ctx.settings.mutation_budget,
-                            seconds=ctx.settings.search_seconds)
+                            seconds=ctx.settings.search_seconds, localisation=localisation)
             result = search.run(inp, state.candidates)
             usage = _ask_model(ctx, search, inp, alert, rc, state.incident_id)
             notes.append(f"timing: test runner ready in {ready - started:.1f} s, suite at the "
@@ -151,6 +163,7 @@ def validate(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
         "model_usage": usage,
         "candidates": result.candidates, "validations": validations, "chosen": chosen,
         "regression_test": regression, "repair_notes": notes,
+        "suspicious_lines": localisation.evidence() if localisation is not None else [],
         "environment": env.model_copy(update={"runner": _lost(how, runner)}),
         "_summary": (f"{chosen.strategy} passed after {len(validations)} candidate(s)" if chosen
                      else f"none of {len(validations)} candidate(s) passed"),

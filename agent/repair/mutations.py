@@ -4,16 +4,16 @@ Every site in the function gets the small edits a human slip is made of: compari
 arithmetic operators, off-by-one on indices, ranges, slices and returned numbers, swapped
 arguments and operands, negated or dropped conditions, constants, changed return values, a
 variable replaced by another name in scope, a deleted statement, a statement copied in from
-the same function. Mutants are ranked by the size of the change, then by family (the order
-above: the likeliest slips first), then by distance from the crashing line; the search is
-breadth-first, and pairs of mutations come only when single ones fail and budget remains.
+the same function. Mutants are ranked by the size of the change, then by the suspicion of
+their line (localise.py), by family (the order above: the likeliest slips first) and by
+distance from the crashing line; pairs come only when single ones fail and budget remains.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
@@ -338,6 +338,7 @@ class MutationSearch:
 
     inp: RepairInput
     budget: int
+    suspicion: Mapping[int, float] = field(default_factory=dict)  # line → localisation score
 
     def __post_init__(self) -> None:
         wrapper = MetadataWrapper(cst.parse_module(self.inp.source), unsafe_skip_copy=True)
@@ -357,7 +358,9 @@ class MutationSearch:
                          _names_in_scope(function, self.where))
         function.body.visit(visitor)
         found = visitor.found + list(_copies(visitor, function))
-        return sorted(found, key=lambda m: m.key(self.inp.line))
+        # The most suspicious lines first (bucketed: near-ties keep the family order).
+        return sorted(found, key=lambda m: (-round(self.suspicion.get(m.line, 0.0), 1),
+                                            *m.key(self.inp.line)))
 
     def _build(self, combos: Iterator[tuple[Mutation, ...]], limit: int) -> list[Candidate]:
         out: list[Candidate] = []

@@ -19,12 +19,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-from agent.repair import worker
+from agent.repair import worker, worker_apply
 from tools.ports import Sandbox, TestCaseResult, TestRun
 from tools.sandbox import pytest_scope_args
 
+Batch = tuple[dict[str, str], list[str]]  # a candidate's files and the tests to run
 STARTUP_S = 60.0  # importing pytest and the repository, in a sandbox, on a busy machine
+PARALLEL = min(2, os.cpu_count() or 1)  # candidates in flight in the warm worker
 _WORKER_SOURCE = Path(worker.__file__).read_text()
+_APPLY_SOURCE = Path(worker_apply.__file__).read_text()
 
 
 class TestRunner(Protocol):
@@ -96,8 +99,10 @@ class WarmWorker:
     __test__ = False
 
     def __init__(self, sandbox: Sandbox, workdir: Path, python: str = "python",
-                 session_timeout_s: float = 900.0, pytest_args: list[str] | None = None) -> None:
-        self.sandbox, self.workdir = sandbox, workdir
+                 session_timeout_s: float = 900.0, pytest_args: list[str] | None = None,
+                 parallel: int = PARALLEL, swap: bool = True) -> None:
+        self.sandbox, self.workdir, self.parallel = sandbox, workdir, max(1, parallel)
+        self.swap = swap  # False: a fresh pytest session per candidate
         self.python, self.session_timeout_s = python, session_timeout_s
         self.pytest_args = list(pytest_args or [])
         self.channel = workdir / ".alertfix-worker"
@@ -109,15 +114,21 @@ class WarmWorker:
         self._out_fd: int | None = None
         self._buffer = b""
         self._next_id = 0
+        # How candidates were applied: "swap" (new code objects, the collected session) or
+        # "session" (a fresh pytest session in the child), with why a swap was not sound.
+        self.modes: dict[str, int] = {}
+        self.why_not_swapped: dict[str, int] = {}
+        self.last_why = ""
 
     # -- lifecycle
     def start(self) -> WarmWorker:
         shutil.rmtree(self.channel, ignore_errors=True)
         self.channel.mkdir()
+        (self.channel / worker.APPLY).write_text(_APPLY_SOURCE)
         os.mkfifo(self.channel / worker.CHANNEL_IN)
         os.mkfifo(self.channel / worker.CHANNEL_OUT)
         self._out_fd = os.open(self.channel / worker.CHANNEL_OUT, os.O_RDONLY | os.O_NONBLOCK)
-        command = [self.python, "-c", _WORKER_SOURCE, str(self.channel),
+        command = [self.python, "-c", _WORKER_SOURCE, str(self.channel), str(self.parallel),
                    *pytest_scope_args(self.workdir), *self.pytest_args]
         self._thread = threading.Thread(target=self._serve, args=(command,), daemon=True)
         self._thread.start()
@@ -188,18 +199,63 @@ class WarmWorker:
         return answer
 
     def run(self, files: dict[str, str], tests: list[str], timeout_s: float) -> TestRun:
+        return self.run_many([(files, tests)], timeout_s)[0]
+
+    def run_many(self, batch: list[Batch], timeout_s: float) -> list[TestRun]:
+        """Each (files, tests) of `batch`, `parallel` at a time; answers in `batch`'s order.
+        At most `parallel` requests are in the channel at once, so neither FIFO can fill."""
+        if self._in_fd is None:
+            raise WorkerError("the worker is not running")
+        waiting = list(enumerate(batch))
+        in_flight: dict[int, int] = {}  # request id → index in batch
+        runs: dict[int, TestRun] = {}
+        while waiting or in_flight:
+            while waiting and len(in_flight) < self.parallel:
+                index, (files, tests) = waiting.pop(0)
+                self._next_id += 1
+                request = {"id": self._next_id, "files": files, "tests": tests,
+                           "timeout": timeout_s, "fresh": not self.swap}
+                os.write(self._in_fd, (json.dumps(request) + "\n").encode())
+                in_flight[self._next_id] = index
+            answer = self._read_answer(time.monotonic() + timeout_s + 10.0)
+            index = in_flight.pop(int(answer.get("id", -1)))
+            runs[index] = self._test_run(answer, batch[index][1])
+        return [runs[i] for i in range(len(batch))]
+
+    def covered(self, tests: list[str], timeout_s: float) -> tuple[TestRun, dict[str, Any]]:
+        """`tests` at the base, each traced: node id → {"lines": {path: [line, ...]},
+        "arcs": {path: [[from, to], ...]}}; empty when the worker could not trace them."""
         if self._in_fd is None:
             raise WorkerError("the worker is not running")
         self._next_id += 1
-        request = {"id": self._next_id, "files": files, "tests": tests, "timeout": timeout_s}
+        request = {"id": self._next_id, "files": {}, "tests": tests, "timeout": timeout_s,
+                   "coverage": True}
         os.write(self._in_fd, (json.dumps(request) + "\n").encode())
         answer = self._read_answer(time.monotonic() + timeout_s + 10.0)
+        return self._test_run(answer, tests), dict(answer.get("coverage") or {})
+
+    def _test_run(self, answer: dict[str, Any], tests: list[str]) -> TestRun:
+        mode = str(answer.get("mode", "session"))
+        self.modes[mode] = self.modes.get(mode, 0) + 1
+        self.last_why = str(answer.get("why") or "")
+        if answer.get("why"):
+            why = str(answer["why"])
+            self.why_not_swapped[why] = self.why_not_swapped.get(why, 0) + 1
         return TestRun(
             command=["<warm worker>", *tests], exit_code=answer.get("exit_code"),
             timed_out=bool(answer.get("timed_out")), seconds=float(answer.get("seconds", 0)),
             tests=[TestCaseResult(nodeid=t["nodeid"], outcome=t["outcome"],
                                   message=t.get("message", "")) for t in answer.get("tests", [])],
             output="", isolation=self.isolation or "warm-worker")
+
+
+def run_many(runner: TestRunner, batch: list[Batch], timeout_s: float) -> list[TestRun]:
+    """`batch` on `runner`: in parallel where it can (the warm worker), else one by one."""
+    many = getattr(runner, "run_many", None)
+    if many is not None:
+        runs: list[TestRun] = many(batch, timeout_s)
+        return runs
+    return [runner.run(files, tests, timeout_s) for files, tests in batch]
 
 
 class FallbackRunner:
@@ -217,11 +273,14 @@ class FallbackRunner:
         return self.primary.isolation if self.primary is not None else self.fallback.isolation
 
     def run(self, files: dict[str, str], tests: list[str], timeout_s: float) -> TestRun:
+        return self.run_many([(files, tests)], timeout_s)[0]
+
+    def run_many(self, batch: list[Batch], timeout_s: float) -> list[TestRun]:
         if self.primary is not None:
             try:
-                return self.primary.run(files, tests, timeout_s)
-            except (WorkerError, OSError, ValueError) as exc:
+                return run_many(self.primary, batch, timeout_s)
+            except (WorkerError, OSError, ValueError, KeyError) as exc:
                 self.notes.append(f"warm worker lost ({exc}); one test process per candidate "
                                   "from here on")
                 self.primary = None
-        return self.fallback.run(files, tests, timeout_s)
+        return run_many(self.fallback, batch, timeout_s)

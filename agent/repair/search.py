@@ -2,15 +2,20 @@
 
 Proposals come in tiers, tried in order, each only when no earlier tier produced a fix:
 templates and the partial revert (targeted, few); single mutations; pairs of mutations; the
-full revert of the culprit (last resort). A candidate must pass the reproduction first, then
-the tests of the module it changes, then (for the best few) the whole suite; breaking a test
-that passed at the base rejects it. Among survivors the smallest change wins, ties going to
-the most natural one (the most like code already in the repository). The winner is finally
-confirmed by the repository's own test command on disk, in the sandbox.
+full revert of the culprit (last resort). Mutations target RCA's function, its caller, then
+the functions of the most suspicious lines (localise.py), the most suspicious statements
+first. A candidate must pass the reproduction first, then the tests that ran a line it changes
+(or, without localisation, the tests of its module), then (for the best few) the whole suite;
+breaking a test that passed at the base rejects it. Candidates equal by syntax tree are tried
+once. A tier stops EXTRA_CANDIDATES after the first `fix` that passes the quick checks. Among
+survivors the smallest change wins, ties going to the most natural one (the most like code
+already in the repository). The winner is finally confirmed by the repository's own test
+command on disk, in the sandbox.
 """
 
 from __future__ import annotations
 
+import ast
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +23,7 @@ from dataclasses import dataclass, field
 from agent.repair import revert
 from agent.repair.base import Decline, Proposal, RepairInput
 from agent.repair.classify import label
+from agent.repair.localise import Localisation
 from agent.repair.mutations import MutationSearch
 from agent.repair.naturalness import naturalness, ranking, removed_by_culprit, trigrams
 from agent.repair.templates import (
@@ -41,6 +47,7 @@ from agent.repair.templates import (
 )
 from agent.repair.validation import Confirm, Validator
 from agent.state import Candidate, Validation
+from tools import code_index
 
 Strategy = Callable[[RepairInput], Proposal]
 
@@ -72,6 +79,21 @@ STRATEGIES: tuple[tuple[str, Strategy], ...] = (
 MUTATION_BUDGET = 400  # mutants validated at most, singles and pairs together
 SEARCH_SECONDS = 90.0  # wall-clock budget of one search, on top of the baseline run
 SUITE_SURVIVORS = 3  # candidates per tier that get the whole suite
+BATCH = 8  # candidates validated together (the warm worker runs them in parallel)
+EXTRA_CANDIDATES = 24  # tried after the first passing fix, for a smaller or more natural one
+LOCALISED_FUNCTIONS = 3  # functions of the top suspicious lines, mutated after RCA's
+
+
+def shape(candidate: Candidate) -> str:
+    """What a candidate changes, by normalised syntax tree: two candidates that differ only in
+    layout, comments or parentheses are one."""
+    parts = []
+    for path, text in sorted(candidate.changed_files().items()):
+        try:
+            parts.append(f"{path}\0{ast.dump(ast.parse(text))}")
+        except (SyntaxError, ValueError):
+            parts.append(f"{path}\0{text}")
+    return "\n".join(parts)
 
 
 def _safely(name: str, strategy: Strategy, inp: RepairInput) -> Proposal:
@@ -111,7 +133,7 @@ def propose_candidates(inp: RepairInput, budget: int) -> tuple[list[Candidate], 
     ranked = []
     for _, candidate in sorted(found, key=lambda item: (item[0] // 100, *ranking(item[1]),
                                                         item[0])):
-        key = repr(sorted(candidate.changed_files().items()))
+        key = shape(candidate)
         if key not in seen:
             seen.add(key)
             ranked.append(candidate)
@@ -135,6 +157,7 @@ class Search:
     mutation_budget: int = MUTATION_BUDGET
     seconds: float = SEARCH_SECONDS
     result: SearchResult = field(default_factory=SearchResult)
+    localisation: Localisation | None = None  # suspicious lines, from the traced tests
 
     def __post_init__(self) -> None:
         self.deadline = time.monotonic() + self.seconds
@@ -145,28 +168,63 @@ class Search:
 
     def _tier(self, name: str, candidates: list[Candidate], *,
               deadline: bool = True) -> tuple[Candidate | None, list[Candidate]]:
-        """Quick checks for each, whole suite for the best few survivors. Returns the chosen
-        candidate and those that passed the reproduction but failed later (seeds)."""
-        survivors: list[tuple[Candidate, Validation]] = []
+        """Quick checks in order until a `fix` passes them and EXTRA_CANDIDATES more have been
+        tried (for a smaller or more natural one), then the whole suite for the best few
+        survivors; when none is accepted, on with the rest. Returns the chosen candidate and
+        the seeds for pairs: those that passed the reproduction but failed later, and those
+        that made some of the reproduction's tests pass."""
         seeds: list[Candidate] = []
         records: dict[str, int] = {}
+        fresh: dict[str, Candidate] = {}
         for candidate in candidates:
-            key = repr(sorted(candidate.changed_files().items()))
-            if key in self.tried:
-                continue  # a mutant that equals a template's candidate, say
-            self.tried.add(key)
-            if deadline and self.out_of_time():
-                self.result.notes.append(f"{name}: out of time after "
-                                         f"{len(self.result.validations)} candidate(s)")
-                break
-            validation = self.validator.quick(candidate)
-            records[candidate.id] = len(self.result.validations)
-            self.result.candidates.append(candidate)
-            self.result.validations.append(validation)
-            if validation.detail.startswith("passed"):
-                survivors.append((candidate, validation))
-            elif validation.regression_passed:
-                seeds.append(candidate)
+            key = shape(candidate)
+            if key not in self.tried:  # else a mutant equal to a template's candidate, say
+                fresh.setdefault(key, candidate)
+        keys = list(fresh)
+        start = 0
+        while start < len(keys):
+            survivors: list[tuple[Candidate, Validation]] = []
+            first_fix: int | None = None
+            while start < len(keys):
+                if deadline and self.out_of_time():
+                    self.result.notes.append(f"{name}: out of time after "
+                                             f"{len(self.result.validations)} candidate(s)")
+                    start = len(keys)
+                    break
+                if first_fix is not None and start - first_fix >= EXTRA_CANDIDATES:
+                    break
+                self.tried.update(keys[start:start + BATCH])
+                batch = [fresh[key] for key in keys[start:start + BATCH]]
+                start += len(batch)
+                for candidate, validation in zip(batch, self.validator.quick_many(batch),
+                                                 strict=True):
+                    records[candidate.id] = len(self.result.validations)
+                    self.result.candidates.append(candidate)
+                    self.result.validations.append(validation)
+                    if validation.detail.startswith("passed"):
+                        survivors.append((candidate, validation))
+                        if first_fix is None and candidate.fix_class == "fix":
+                            first_fix = start
+                    elif validation.regression_passed or self._moved(validation):
+                        seeds.append(candidate)
+            chosen = self._suites(survivors, records, seeds, deadline)
+            if chosen is not None:
+                if start < len(keys):
+                    self.result.notes.append(
+                        f"{name}: stopped {EXTRA_CANDIDATES} candidate(s) after the first "
+                        f"passing fix; {len(keys) - start} not tried")
+                return chosen, seeds
+        return None, seeds
+
+    def _moved(self, validation: Validation) -> bool:
+        """Made some, not all, of the reproduction's failing tests pass."""
+        repro = self.validator.reproduction
+        failed = [t for t in validation.failed_tests if t in repro]
+        return validation.stage == "reproduction" and 0 < len(failed) < len(repro)
+
+    def _suites(self, survivors: list[tuple[Candidate, Validation]], records: dict[str, int],
+                seeds: list[Candidate], deadline: bool) -> Candidate | None:
+        """The whole suite (and the confirmation) for the best survivors, in ranking order."""
         survivors.sort(key=lambda item: ranking(item[0]))
         tested = 0
         for candidate, quick in survivors:
@@ -182,13 +240,13 @@ class Search:
                     self.result.validations[records[other.id]] = other_quick.model_copy(
                         update={"detail": "passed the quick checks; not chosen: "
                                           f"{candidate.id} is smaller or more natural"})
-                return candidate, seeds
+                return candidate
             seeds.append(candidate)
         for candidate, quick in survivors[tested:]:
             self.result.validations[records[candidate.id]] = quick.model_copy(update={
                 "detail": "passed the quick checks; the whole suite was not run for it (out "
                           "of time)"})
-        return None, seeds
+        return None
 
     # -- the hook where other strategies' candidates (the model's: agent/repair/llm.py) join
     def try_candidates(self, name: str, candidates: list[Candidate]) -> Candidate | None:
@@ -206,7 +264,7 @@ class Search:
         # A passing mitigation is kept only until a fix passes: the search goes on for one.
         fallback = chosen if chosen is not None and chosen.fix_class == "mitigation" else None
         if chosen is None or fallback:
-            chosen = self._mutate(inp) or fallback
+            chosen = self._mutate(inp, off_stack=fallback is None) or fallback
         if chosen is None or chosen.fix_class == "mitigation":
             full = revert.propose_full(inp)  # tried even when the budget is spent
             if isinstance(full, Decline):
@@ -226,14 +284,38 @@ class Search:
             candidate.naturalness = naturalness(candidate, self.corpus, self.restored)
         return candidates
 
-    def _mutate(self, inp: RepairInput) -> Candidate | None:
+    def _targets(self, inp: RepairInput, off_stack: bool) -> list[RepairInput]:
+        """The functions to mutate: RCA's, its first caller's, then the functions of the most
+        suspicious lines that are neither: those on the stack, and (with `off_stack`, when
+        nothing has passed yet) others, which the guardrails refuse unless the repository's
+        policy allows changes outside the functions the root cause names."""
+        targets = [inp, *(c.with_scope_of(inp) for c in inp.callers[:1])]
+        if self.localisation is None:
+            return targets
+        sources = {**inp.repo_sources, inp.path: inp.source}
+        stack = {(inp.path, inp.function), *((c.path, c.function) for c in inp.callers)}
+        for path, line in self.localisation.functions(sources, LOCALISED_FUNCTIONS):
+            if any(t.path == path and t.function_start <= line <= t.function_end
+                   for t in targets):
+                continue
+            symbol = code_index.function_at(sources[path], line)
+            if symbol is not None and (off_stack or (path, symbol.qualname) in stack):
+                targets.append(RepairInput(
+                    path=path, source=sources[path], function=symbol.qualname,
+                    function_start=symbol.start_line, function_end=symbol.end_line, line=line,
+                    exception_type=inp.exception_type, exception_message=inp.exception_message,
+                    culprit=inp.culprit, repo_sources=inp.repo_sources))
+        return targets
+
+    def _mutate(self, inp: RepairInput, off_stack: bool = True) -> Candidate | None:
         if not self.validator.reproduction:
             self.result.notes.append("mutation: skipped, no test reproduces the failure to "
                                      "guide it")
             return None
         budget = self.mutation_budget
-        for target in (inp, *(c.with_scope_of(inp) for c in inp.callers[:1])):
-            search = MutationSearch(target, budget)
+        for target in self._targets(inp, off_stack):
+            suspicion = self.localisation.scores(target.path) if self.localisation else {}
+            search = MutationSearch(target, budget, suspicion)
             singles = search.singles_candidates()
             if isinstance(singles, Decline):
                 self.result.notes.append(str(singles))

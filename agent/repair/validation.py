@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.repair.preservation import Preservation
-from agent.repair.runner import ColdRunner, TestRunner
+from agent.repair.runner import ColdRunner, TestRunner, run_many
 from agent.state import Candidate, RegressionTest, Validation
 from tools.ports import Alert, TestRun
 
@@ -64,10 +64,23 @@ class Validator:
 
     def quick(self, candidate: Candidate) -> Validation:
         """The reproduction, then the changed module's tests."""
+        return self.quick_many([candidate])[0]
+
+    def quick_many(self, candidates: list[Candidate]) -> list[Validation]:
+        """`quick` for each: the reproductions run as one batch (in parallel on the warm
+        worker), the module's tests after, one candidate at a time (the behaviour recorder
+        writes one file)."""
+        if not self.reproduction:
+            return [self._after_reproduction(c, None) for c in candidates]
+        runs = run_many(self.runner, [(c.changed_files(), self.reproduction)
+                                      for c in candidates], self.timeout_s)
+        self.spent += [run.seconds for run in runs]
+        return [self._after_reproduction(c, run) for c, run in zip(candidates, runs, strict=True)]
+
+    def _after_reproduction(self, candidate: Candidate, run: TestRun | None) -> Validation:
         seconds = 0.0
         regression_passed: bool | None = None
-        if self.reproduction:
-            run = self._run(candidate, self.reproduction)
+        if run is not None:
             seconds += run.seconds
             found = outcomes(run)
             still = [n for n in self.reproduction if not passes(n, found)]

@@ -1,30 +1,43 @@
-"""The warm worker: one interpreter with pytest and the repository's modules imported, that
-forks once per candidate and runs the asked tests in the child.
+"""The warm worker: one interpreter that holds a pytest session with the repository's tests
+collected (so its modules and test modules are imported once), and forks a child per
+candidate to run the asked tests, `parallel` children at a time.
 
-It runs inside the sandbox (`python -c <this file's text> <channel dir> [<pytest option>...]`),
-in the worktree, on the repository environment's interpreter and pytest, and needs only the
-standard library and that pytest. The options are those of the repository's test command
-that decide what is collected (a service's `-c`, `--rootdir`, `-o testpaths=...`). Requests
-and answers are JSON lines over two FIFOs in the channel directory (the worktree is the one
-place both sides can write):
+It runs inside the sandbox (`python -c <this file's text> <channel dir> <parallel>
+[<pytest option>...]`), in the worktree, on the repository environment's interpreter and
+pytest, and needs only the standard library and that pytest. The options are those of the
+repository's test command that decide what is collected (a service's `-c`, `--rootdir`,
+`-o testpaths=...`). Requests and answers are JSON lines over two FIFOs in the channel
+directory (the worktree is the one place both sides can write); answers come as children end:
 
     request  {"id": 1, "files": {"shop/cart.py": "<new text>"}, "tests": [...], "timeout": 5}
-    answer   {"id": 1, "exit_code": 0, "timed_out": false, "seconds": 0.04,
-              "tests": [{"nodeid": "...", "outcome": "passed", "message": ""}]}
+    answer   {"id": 1, "exit_code": 0, "timed_out": false, "seconds": 0.04, "mode": "swap",
+              "why": "", "tests": [{"nodeid": "...", "outcome": "passed", "message": ""}],
+              "coverage": {}}
 
-A candidate's files are served to the child's imports from memory (a meta-path finder), so
-the worktree on disk never changes and no stale bytecode can be picked up; the child drops
-the repository modules the patch affects before pytest imports the tests. An empty `tests`
-list runs the whole suite. `{"quit": true}` ends the worker.
+With `"coverage": true` (and a swap), "coverage" maps each test's node id to the lines and
+arcs it executed in the repository's files (worker_apply.Spectrum).
+
+The child applies the candidate (worker_apply.py, written into the channel by the host) one
+of two ways, the worktree on disk untouched either way:
+
+- "swap": the changed functions get new code objects, and the asked tests run from the
+  session's collected items through pytest's run-test protocol (no new session). `-p NAME`
+  options among the tests load those plugins into the session.
+- "session" (when a swap is not sound, a test id was not collected, another option is asked,
+  the base had collection errors and the whole suite is asked, or the request says
+  `"fresh": true`): the affected modules are imported afresh and a new `pytest.main` runs;
+  "why" says what ruled the swap out.
+
+An empty `tests` list runs the whole suite. `{"quit": true}` ends the worker.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
-import importlib.abc
-import importlib.machinery
+import importlib
 import importlib.util
+import inspect
 import json
 import os
 import select
@@ -35,69 +48,8 @@ from typing import Any
 
 CHANNEL_IN, CHANNEL_OUT = "in.fifo", "out.fifo"
 MESSAGE_CHARS = 1500
-
-
-class _MemoryLoader(importlib.abc.SourceLoader):
-    def __init__(self, path: str, text: str) -> None:
-        self.path, self.text = path, text
-
-    def get_filename(self, fullname: str) -> str:
-        return self.path
-
-    def get_data(self, path: str) -> bytes:
-        if path == self.path:
-            return self.text.encode()
-        with open(path, "rb") as f:
-            return f.read()
-
-
-class _MemoryFinder(importlib.abc.MetaPathFinder):
-    """Serves the candidate's version of some files; everything else imports as usual."""
-
-    def __init__(self, by_path: dict[str, str]) -> None:
-        self.by_path = by_path
-
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
-        if spec is None or spec.origin not in self.by_path:
-            return None
-        origin = spec.origin
-        return importlib.util.spec_from_file_location(
-            fullname, origin, loader=_MemoryLoader(origin, self.by_path[origin]),
-            submodule_search_locations=spec.submodule_search_locations)
-
-
-def _repo_modules(root: str) -> dict[str, str]:
-    """Imported modules whose file is in the worktree: name → file."""
-    found = {}
-    for name, module in list(sys.modules.items()):
-        path = getattr(module, "__file__", None) or ""
-        if path and os.path.realpath(path).startswith(root + os.sep):
-            found[name] = os.path.realpath(path)
-    return found
-
-
-def _affected(root: str, patched: dict[str, str]) -> list[str]:
-    """Repository modules to drop: the patched ones, and every module whose text names a
-    dropped one (to a fixpoint), so no kept module holds a function of the old version."""
-    modules = _repo_modules(root)
-    texts: dict[str, str] = {}
-    for name, path in modules.items():
-        try:
-            with open(path, encoding="utf-8", errors="replace") as f:
-                texts[name] = f.read()
-        except OSError:
-            texts[name] = ""
-    words = {os.path.relpath(p, root)[:-3].replace(os.sep, ".").removesuffix(".__init__")
-             .split(".")[-1] for p in patched}
-    drop = {name for name, path in modules.items() if path in patched}
-    while True:
-        more = {name for name, text in texts.items()
-                if name not in drop and any(word in text for word in words)}
-        if not more:
-            return sorted(drop)
-        drop |= more
-        words |= {name.split(".")[-1] for name in more}
+_BASE_ARGS = ["-q", "--tb=line", "-p", "no:cacheprovider", "-p", "no:randomly"]
+APPLY = "apply.py"  # worker_apply.py's text, written into the channel by the host
 
 
 class _Collector:
@@ -127,115 +79,265 @@ class _Collector:
             self._record(report.nodeid or "<collection>", "error", str(report.longrepr))
 
 
-def _child(root: str, request: dict[str, Any], out_fd: int, scope: list[str]) -> None:
+def _selected(items: list[Any], tests: list[str]) -> list[Any] | None:
+    """The collected items the asked ids name, in the asked order; None when one names none."""
+    if not tests:
+        return list(items)
+    chosen: dict[int, Any] = {}
+    for wanted in tests:
+        found = [item for item in items
+                 if item.nodeid == wanted or item.nodeid.startswith(wanted + "::")]
+        if not found:
+            return None
+        for item in found:
+            chosen.setdefault(id(item), item)
+    return list(chosen.values())
+
+
+def _plugin_options(tests: list[str]) -> tuple[list[str] | None, list[str]]:
+    """`-p NAME` options (plugins to load) and the test ids; None for plugins when another
+    option is asked (which only a fresh session can take)."""
+    plugins: list[str] = []
+    ids: list[str] = []
+    rest = iter(tests)
+    for arg in rest:
+        if arg == "-p":
+            name = next(rest, "")
+            if not name or name.startswith("no:"):
+                return None, tests
+            plugins.append(name)
+        elif arg.startswith("-"):
+            return None, tests
+        else:
+            ids.append(arg)
+    return plugins, ids
+
+
+class _Server:
+    """A pytest plugin: once the session has collected, it serves requests instead of running
+    the tests (pytest's own run loop never runs in the worker)."""
+
+    def __init__(self, root: str, channel: str, scope: list[str], parallel: int) -> None:
+        self.root, self.channel, self.scope, self.parallel = root, channel, scope, parallel
+        self.apply = _load_apply(os.path.join(channel, APPLY))
+        self.broken_at_base = False
+        self.sessions_ready = False
+        self.collector = _Collector()
+
+    def pytest_runtestloop(self, session: Any) -> bool:
+        # A failure report looks its source up through inspect's module-by-file cache, which
+        # is built by a scan of every module: scanned once here, not in every failing child.
+        inspect.getmodule(compile("", os.path.join(self.root, "<alertfix>"), "exec"))
+        repo = self.apply.Repository(self.root)
+        self.broken_at_base = bool(self.collector.tests)  # collection errors
+        gc.freeze()  # what is loaded now is never collected: cheap collections in children
+        answers = open(os.path.join(self.channel, CHANNEL_OUT), "w")  # noqa: SIM115
+        requests = os.open(os.path.join(self.channel, CHANNEL_IN), os.O_RDONLY)
+        answers.write(json.dumps({"ready": True, "preloaded": len(repo.files),
+                                  "collected": len(session.items)}) + "\n")
+        answers.flush()
+        children = _Children(self.parallel)
+        pending, closed = b"", False
+        while not closed or children.running:
+            while b"\n" in pending and len(children.running) < self.parallel:
+                line, pending = pending.split(b"\n", 1)
+                if not line.strip():
+                    continue
+                request = json.loads(line)
+                if request.get("quit"):
+                    closed, pending = True, b""
+                    break
+                children.start(request, self._child_for(repo, request, session))
+            listen = not closed and len(children.running) < self.parallel
+            if listen and b"\n" not in pending and children.wait(requests):
+                chunk = os.read(requests, 65536)
+                closed = not chunk
+                pending += chunk
+            elif not listen and children.running:
+                children.wait(None)
+            for answer in children.finished():
+                answers.write(json.dumps(answer) + "\n")
+                answers.flush()
+        return True
+
+    def _child_for(self, repo: Any, request: dict[str, Any], session: Any) -> Any:
+        """What the child will do, decided here before the fork (the plan is cheap, and a
+        fresh session's one-time imports then happen once, here)."""
+        plugins, tests = _plugin_options(request.get("tests", []))
+        items = (_selected(session.items, tests) if plugins is not None
+                 and not request.get("fresh") and not (self.broken_at_base and not tests)
+                 else None)
+        patched = {os.path.realpath(os.path.join(self.root, p)): text
+                   for p, text in request.get("files", {}).items()}
+        plan = ("a fresh session was asked for" if request.get("fresh")
+                else "a test or option outside the session" if items is None
+                else self.apply.plan_swap(repo, patched))
+        if isinstance(plan, str):
+            self._ready_for_sessions()
+        # Said in the answer even when the child is killed or dies.
+        request["mode"], request["why"] = ("session", plan) if isinstance(plan, str) \
+            else ("swap", "")
+        return lambda fd: self._child(repo, request, fd, items, plugins or [], session.config,
+                                      patched, plan)
+
+    def _ready_for_sessions(self) -> None:
+        """What a fresh session in a child imports beyond this one (plugins' lazy imports at
+        session end, say) is imported here, once, by a dry collection."""
+        if not self.sessions_ready:
+            import pytest
+
+            with contextlib.suppress(BaseException):
+                pytest.main([*_BASE_ARGS, "--collect-only", *self.scope])
+            self.sessions_ready = True
+            gc.freeze()
+
+    def _child(self, repo: Any, request: dict[str, Any], out_fd: int,
+               items: list[Any] | None, plugins: list[str], config: Any,
+               patched: dict[str, str], plan: Any) -> None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        why = plan if isinstance(plan, str) else None
+        if why is None:
+            self.apply.apply_swaps(plan)
+        self.collector.tests = {}
+        covered: dict[str, Any] = {}  # node id → what it executed, when asked
+        if why is None and items is not None:
+            mode = "swap"
+            loaded = [importlib.import_module(name) for name in plugins]
+            for name, plugin in zip(plugins, loaded, strict=True):
+                config.pluginmanager.register(plugin, name)  # its pytest_configure runs
+            spectrum = (self.apply.Spectrum(self.root, self.channel)
+                        if request.get("coverage") else None)
+            for i, item in enumerate(items):
+                following = items[i + 1] if i + 1 < len(items) else None
+                if spectrum is not None:
+                    spectrum.start()
+                item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
+                if spectrum is not None:
+                    covered[item.nodeid] = spectrum.stop()
+            failed = any(t["outcome"] in ("failed", "error")
+                         for t in self.collector.tests.values())
+            code = 1 if failed else (0 if items else 5)
+            for plugin in loaded:
+                if hasattr(plugin, "pytest_unconfigure"):
+                    plugin.pytest_unconfigure(config)
+        else:
+            mode = "session"
+            import pytest
+
+            for name in repo.affected(patched):
+                sys.modules.pop(name, None)
+            sys.meta_path.insert(0, self.apply.MemoryFinder(patched))
+            try:
+                code = int(pytest.main([*_BASE_ARGS, *self.scope, *request.get("tests", [])],
+                                       plugins=[self.collector]))
+            except BaseException as exc:  # a test calling sys.exit, say
+                code = 3
+                self.collector._record("<worker>", "error", f"{type(exc).__name__}: {exc}")
+        answer = {"exit_code": code, "mode": mode, "why": why or "",
+                  "tests": list(self.collector.tests.values()), "coverage": covered}
+        data = (json.dumps(answer) + "\n").encode()
+        while data:
+            data = data[os.write(out_fd, data):]
+
+
+class _Children:
+    """The forked children running requests, at most `parallel` at a time, each killed at its
+    request's timeout; answers come out as each child ends."""
+
+    def __init__(self, parallel: int) -> None:
+        self.parallel = parallel
+        self.running: dict[int, dict[str, Any]] = {}  # read fd → its child's state
+        self._done: list[dict[str, Any]] = []
+
+    def start(self, request: dict[str, Any], child: Any) -> None:
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_fd)
+            try:
+                child(write_fd)
+            finally:
+                os._exit(0)
+        os.close(write_fd)
+        started = time.monotonic()
+        self.running[read_fd] = {"pid": pid, "request": request, "data": b"",
+                                 "started": started,
+                                 "deadline": started + float(request.get("timeout", 60))}
+
+    def wait(self, requests_fd: int | None) -> bool:
+        """Read what the children wrote until one ends, one times out or (given its fd) a
+        request arrives; True when a request can be read."""
+        while True:
+            now = time.monotonic()
+            for fd, state in list(self.running.items()):
+                if now >= state["deadline"]:
+                    self._end(fd, timed_out=True)
+            if self._done:
+                return False
+            fds = [*self.running, *([requests_fd] if requests_fd is not None else [])]
+            left = min((s["deadline"] for s in self.running.values()), default=now + 3600) - now
+            ready, _, _ = select.select(fds, [], [], max(0.0, left))
+            for fd in ready:
+                if fd == requests_fd:
+                    continue
+                chunk = os.read(fd, 65536)
+                if chunk:
+                    self.running[fd]["data"] += chunk
+                else:
+                    self._end(fd, timed_out=False)
+            if requests_fd in ready:
+                return True
+
+    def finished(self) -> list[dict[str, Any]]:
+        done, self._done = self._done, []
+        return done
+
+    def _end(self, fd: int, timed_out: bool) -> None:
+        state = self.running.pop(fd)
+        os.close(fd)
+        if timed_out:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(state["pid"], signal.SIGKILL)
+        _, status = os.waitpid(state["pid"], 0)
+        answer: dict[str, Any] = {"exit_code": None, "tests": []}
+        if state["data"].strip():
+            with contextlib.suppress(ValueError):
+                answer = json.loads(state["data"])
+        elif not timed_out:
+            answer["tests"] = [{"nodeid": "<worker>", "outcome": "error",
+                                "message": f"the test process died (status {status})"}]
+        answer.setdefault("mode", state["request"]["mode"])
+        answer.setdefault("why", state["request"]["why"])
+        answer.update(id=state["request"].get("id"), timed_out=timed_out,
+                      seconds=round(time.monotonic() - state["started"], 4))
+        self._done.append(answer)
+
+
+def _load_apply(path: str) -> Any:
+    """worker_apply.py, from the file the host wrote (not on sys.path, not a repo module)."""
+    spec = importlib.util.spec_from_file_location("_alertfix_worker_apply", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main(channel: str, parallel: int, scope: list[str]) -> None:
+    """`parallel`: children at most at a time; `scope`: the pytest arguments that keep it
+    inside the repository (rootdir, config)."""
     import pytest
 
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
-    patched = {os.path.realpath(os.path.join(root, p)): text
-               for p, text in request.get("files", {}).items()}
-    for name in _affected(root, patched):
-        sys.modules.pop(name, None)
-    sys.meta_path.insert(0, _MemoryFinder(patched))
-    collector = _Collector()
-    args = ["-q", "--tb=line", "-p", "no:cacheprovider", "-p", "no:randomly", *scope,
-            *request.get("tests", [])]
-    try:
-        code = int(pytest.main(args, plugins=[collector]))
-    except BaseException as exc:  # a test calling sys.exit, say
-        code = 3
-        collector._record("<worker>", "error", f"{type(exc).__name__}: {exc}")
-    answer = {"exit_code": code, "tests": list(collector.tests.values())}
-    data = (json.dumps(answer) + "\n").encode()
-    while data:
-        data = data[os.write(out_fd, data):]
-
-
-def _run(root: str, request: dict[str, Any], scope: list[str]) -> dict[str, Any]:
-    started = time.monotonic()
-    timeout = float(request.get("timeout", 60))
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read_fd)
-        try:
-            _child(root, request, write_fd, scope)
-        finally:
-            os._exit(0)
-    os.close(write_fd)
-    data, timed_out = b"", False
-    deadline = started + timeout
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            timed_out = True
-            break
-        ready, _, _ = select.select([read_fd], [], [], left)
-        if not ready:
-            continue
-        chunk = os.read(read_fd, 65536)
-        if not chunk:
-            break
-        data += chunk
-    os.close(read_fd)
-    if timed_out:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    _, status = os.waitpid(pid, 0)
-    answer: dict[str, Any] = {"exit_code": None, "tests": []}
-    if data.strip():
-        with contextlib.suppress(ValueError):
-            answer = json.loads(data)
-    elif not timed_out:
-        answer["tests"] = [{"nodeid": "<worker>", "outcome": "error",
-                            "message": f"the test process died (status {status})"}]
-    answer.update(id=request.get("id"), timed_out=timed_out,
-                  seconds=round(time.monotonic() - started, 4))
-    return answer
-
-
-def _preload(root: str, scope: list[str]) -> int:
-    """Import pytest, its plugins and the repository's modules and tests once, here, so each
-    forked child starts with them in memory: a dry collection does all three."""
-    import pytest
-
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    saved = os.dup(1), os.dup(2)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
-    try:
-        pytest.main(["-q", "--collect-only", "-p", "no:cacheprovider", "-p", "no:randomly",
-                     *scope])
-    except BaseException:  # a broken suite still gets a worker; its children will say why
-        pass
-    finally:
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-        os.close(devnull)
-    return len(_repo_modules(root))
-
-
-def main(channel: str, scope: list[str]) -> None:
-    """`scope`: the pytest arguments that keep it inside the repository (rootdir, config)."""
     root = os.path.realpath(os.getcwd())
     sys.path.insert(0, root)  # as `python -m pytest` does
     sys.dont_write_bytecode = True
-    preloaded = _preload(root, scope)
-    gc.freeze()  # what is loaded now is never collected: cheap collections in every child
-    answers = open(os.path.join(channel, CHANNEL_OUT), "w")  # noqa: SIM115
-    requests = open(os.path.join(channel, CHANNEL_IN))  # noqa: SIM115
-    answers.write(json.dumps({"ready": True, "preloaded": preloaded}) + "\n")
-    answers.flush()
-    for line in requests:
-        if not line.strip():
-            continue
-        request = json.loads(line)
-        if request.get("quit"):
-            break
-        answers.write(json.dumps(_run(root, request, scope)) + "\n")
-        answers.flush()
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # stderr stays: why a worker died
+    server = _Server(root, channel, scope, parallel)
+    # A broken suite still gets a worker (its collection errors are recorded); its children
+    # say why.
+    pytest.main([*_BASE_ARGS, *scope], plugins=[server, server.collector])
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2:])
+    main(sys.argv[1], int(sys.argv[2]), sys.argv[3:])

@@ -179,8 +179,9 @@ def test_a_monitor_outage_delays_verification_and_a_tick_retries(
     sentry.fail("GET", r"/events/$", times=6, status=503)  # two reads of three attempts
     graph, result, context = _run(_sentry_settings(tmp_path, sentry), shop, _sentry_alert())
     [pending] = result["__interrupt__"]
-    assert pending.value["delayed"] == \
-        "verification delayed: Sentry GET organizations/acme/issues/42/events/ answered 503 after 3 tries"
+    assert pending.value["delayed"] == ("verification delayed: Sentry GET "
+                                        "organizations/acme/issues/42/events/ answered 503 "
+                                        "after 3 tries")
     assert datetime.fromisoformat(pending.value["due"]) >= NOW + timedelta(seconds=60)
     assert "verification" not in result or result["verification"] is None
     tracker = context.tracker

@@ -19,7 +19,7 @@ from tools.ports import Alert, Ticket, TicketStatus
 
 
 def render(candidate: Candidate, validations: list[Validation], candidates: list[Candidate],
-           regression: object = None) -> str:
+           regression: object = None, suspicious: list[str] | None = None) -> str:
     alert = Alert(source="ci", exception_type="AssertionError", exception_message="boom",
                   fingerprint="fp")
     rc = RootCause(base_sha="b" * 40, location=Location(
@@ -31,6 +31,7 @@ def render(candidate: Candidate, validations: list[Validation], candidates: list
                 alert=alert, rc=rc, candidate=candidate, regression=regression,
                 validation=chosen, tried=len(validations), validations=validations,
                 candidates=candidates, notes=["mutation: pairs skipped"], incident_id="inc-1",
+                suspicious=suspicious or [],
                 root_cause_text="the culprit", confidence=confidence, environment=Environment(
                     python="/envs/x/bin/python", python_version="3.11.7",
                     sources=["requirements.txt"], test_command_from="pytest.ini",
@@ -58,7 +59,9 @@ def test_every_candidate_and_its_rejection_is_listed_and_the_ci_reproduction_nam
         Validation(candidate_id=tried[2].id, regression_passed=True, suite_passed=True,
                    detail="passed the reproduction and the whole suite", stage="confirm",
                    reproduction=reproduction)]
-    body = render(tried[2], validations, tried)
+    top = "shop/fees.py:3 (Ochiai 1.00: run by 1 failing and 0 passing test(s))"
+    body = render(tried[2], validations, tried, suspicious=[top])
+    assert f"the most suspicious lines were\n  - `{top}`" in body
     assert "the reproduction still fails" in body and "breaks previously passing" in body
     assert "**chosen**" in body and "Mutation number 0" in body
     assert "dependencies from requirements.txt" in body and "the worker did not start" in body
@@ -76,6 +79,7 @@ def test_a_full_revert_is_labelled_and_long_searches_are_summarised() -> None:
     validations.append(Validation(candidate_id=full.id, regression_passed=True,
                                   suite_passed=True, detail="passed", stage="confirm"))
     body = render(full, validations, tried)
+    assert "suspicious lines" not in body  # no localisation, no section
     assert "**Last resort: this PR reverts the whole culprit commit.**" in body
     assert "2 files" in body
     assert "and 6 more candidates" in body and "at the reproduction check" in body

@@ -107,3 +107,28 @@ def test_a_broken_strategy_is_a_note_not_an_exception(monkeypatch: object) -> No
     finally:
         search.STRATEGIES = original
     assert proposals and any("template:broken: failed (RuntimeError: boom)" in n for n in notes)
+
+
+def test_candidates_that_differ_only_in_layout_are_validated_once() -> None:
+    inp = coupon_input()
+    fixed = inp.source.replace('coupon["min_total"]', 'coupon.get("min_total", 0)')
+    spaced = fixed.replace("return total * 0.9", "return (total * 0.9)  # ten percent off")
+    same = [Candidate(id=name, strategy="template:test", description="", path=inp.path,
+                      new_source=text, diff="-a\n+b\n", lines_changed=1)
+            for name, text in (("a", fixed), ("b", spaced))]
+    assert search.shape(same[0]) == search.shape(same[1])
+    result, _ = search_with(inp, CHECKS, ["reproduction"], proposals=same)
+    assert [c.id for c in result.candidates] == ["a"]
+
+
+def test_the_search_stops_a_short_budget_after_the_first_passing_fix() -> None:
+    inp = coupon_input()
+    fixed = inp.source.replace('coupon["min_total"]', 'coupon.get("min_total", 0)')
+    others = [inp.source + f"\nUNUSED_{i} = {i}\n" for i in range(60)]
+    proposals = [Candidate(id=f"c{i}", strategy="template:test", description="",
+                           path=inp.path, new_source=text, diff="-a\n+b\n", lines_changed=1)
+                 for i, text in enumerate([fixed, *others])]
+    result, _ = search_with(inp, CHECKS, ["reproduction"], proposals=proposals)
+    assert result.chosen is not None and result.chosen.id == "c0"
+    assert len(result.candidates) == search.BATCH + search.EXTRA_CANDIDATES
+    assert any("after the first passing fix; 29 not tried" in n for n in result.notes)

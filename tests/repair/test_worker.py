@@ -4,10 +4,14 @@ killed at its timeout, and answers match the cold `python -m pytest` run."""
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from agent.repair import worker_apply
 from agent.repair.runner import ColdRunner, WarmWorker, written
 from tools.sandbox import SubprocessSandbox
 
@@ -87,3 +91,101 @@ def test_a_lost_worker_falls_back_to_a_process_per_candidate() -> None:
     assert runner.run({}, [], 5).passed and runner.run({}, [], 5).passed
     assert fallback.calls == 2 and len(notes) == 1 and "worker lost" in notes[0]
     assert runner.isolation == "in-process"
+
+
+@pytest.mark.slow
+def test_body_changes_are_swapped_and_other_changes_get_a_fresh_session(repo: Path) -> None:
+    """A change inside a function body runs on the collected session (new code objects);
+    a module-level change, a plugin option other than `-p NAME` and a test id the session
+    did not collect each take a fresh session; both agree with a cold run."""
+    sandbox = SubprocessSandbox()
+    body = {"shop/fees.py": FEES.replace(">", ">=")}
+    module_level = {"shop/fees.py": FEES.replace("threshold=50", "threshold=5")}
+    with WarmWorker(sandbox, repo) as worker:
+        swapped = worker.run(body, ["tests/test_checkout.py"], 30)
+        assert worker.modes == {"swap": 1}
+        fresh = worker.run(module_level, ["tests/test_checkout.py"], 30)
+        assert worker.modes == {"swap": 1, "session": 1}
+        assert any("outside function bodies" in why for why in worker.why_not_swapped)
+        (repo / "tests" / "test_new.py").write_text(
+            "from shop.fees import free_shipping\n\n\n"
+            "def test_new():\n    assert free_shipping(50)\n")
+        late = worker.run(body, ["tests/test_new.py"], 30)
+        assert worker.modes == {"swap": 1, "session": 2}
+    assert set(outcomes(swapped).values()) == {"passed"}
+    assert outcomes(fresh) == {"tests/test_checkout.py::test_free_at_threshold": "passed",
+                               "tests/test_checkout.py::test_paid_below": "failed"}
+    assert outcomes(late) == {"tests/test_new.py::test_new": "passed"}
+    cold = ColdRunner(sandbox, repo, ["python", "-m", "pytest", "-q"])
+    assert outcomes(cold.run(body, ["tests/test_checkout.py"], 60)) == outcomes(swapped)
+    assert outcomes(cold.run(module_level, ["tests/test_checkout.py"], 60)) == outcomes(fresh)
+
+
+@pytest.fixture
+def imported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A package imported in this process, for the swap's rules (dropped afterwards)."""
+    package = tmp_path / "swapdemo"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "calc.py").write_text(
+        "import functools\n\n\n"
+        "def add(a, b):\n    return a + b\n\n\n"
+        "class Box:\n    def size(self):\n        return 1\n\n"
+        "    @staticmethod\n    def kind():\n        return 'box'\n\n\n"
+        "@functools.lru_cache\ndef cached(n):\n    return n\n")
+    (package / "user.py").write_text("from swapdemo.calc import add\n\nTOTAL = add(1, 2)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+
+    importlib.import_module("swapdemo.calc")
+    yield package
+    for name in [n for n in sys.modules if n.startswith("swapdemo")]:
+        del sys.modules[name]
+
+
+def _repository(package: Path) -> worker_apply.Repository:
+    return worker_apply.Repository(os.path.realpath(package.parent))
+
+
+def test_swap_gives_functions_methods_and_wrapped_functions_their_new_code(
+        imported: Path) -> None:
+    calc = sys.modules["swapdemo.calc"]
+    add, size = calc.add, calc.Box().size  # references taken before, as a test module's are
+    text = (imported / "calc.py").read_text()
+    new = (text.replace("return a + b", "return a - b").replace("return 1", "return 2")
+           .replace("return 'box'", "return 'crate'").replace("return n\n", "return -n\n"))
+    assert worker_apply.swap(_repository(imported), {os.path.realpath(imported / "calc.py"): new}) \
+        is None
+    assert add(5, 3) == 2 and size() == 2 and calc.Box.kind() == "crate"
+    assert calc.cached(4) == -4
+
+
+def test_swap_refuses_what_import_time_code_would_see(imported: Path) -> None:
+    calc = sys.modules["swapdemo.calc"]
+    path = os.path.realpath(imported / "calc.py")
+    text = (imported / "calc.py").read_text()
+    repo = _repository(imported)
+    assert "outside function bodies" in (worker_apply.swap(repo, {
+        path: text.replace("import functools", "import functools\nLIMIT = 3")}) or "")
+    import importlib
+
+    importlib.import_module("swapdemo.user")  # runs add() when imported
+    repo = _repository(imported)
+    why = worker_apply.swap(repo, {path: text.replace("return a + b", "return a * b")})
+    assert why == "swapdemo.user runs a changed function when imported"
+    assert calc.add(2, 3) == 5  # nothing was changed
+    assert "is not an imported module" in (worker_apply.swap(repo, {
+        os.path.realpath(imported / "other.py"): "X = 1\n"}) or "")
+
+
+@pytest.mark.slow
+def test_two_children_at_a_time_answer_in_the_batch_order(repo: Path) -> None:
+    looping = {"shop/fees.py": FEES.replace("return subtotal > threshold",
+                                            "while True:\n        pass")}
+    fixed = {"shop/fees.py": FEES.replace(">", ">=")}
+    test = ["tests/test_checkout.py::test_free_at_threshold"]
+    with WarmWorker(SubprocessSandbox(), repo, parallel=2) as worker:
+        stuck, passed, base = worker.run_many([(looping, test), (fixed, test), ({}, test)], 3)
+    assert stuck.timed_out and not passed.timed_out and not base.timed_out
+    assert outcomes(passed) == {test[0]: "passed"} and outcomes(base) == {test[0]: "failed"}
+    assert worker.modes == {"swap": 3}
