@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from langgraph.runtime import Runtime
-from langgraph.types import interrupt
 
 from agent.context import Context
 from agent.environment import sandbox, test_command
+from agent.incidents.waits import VerificationWait, wait
 from agent.nodes.base import stage
 from agent.state import IncidentState, Verification
 from tools import vcs
@@ -23,7 +23,7 @@ def verify(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
     due = shipped.deployed_at + timedelta(seconds=ctx.settings.verify_window_s)
     if datetime.now(UTC) < due:
         # A durable wait: `alertfix tick` (or the server's timer) resumes it once due.
-        interrupt({"waiting_for": "verification window", "due": due.isoformat()})
+        wait(VerificationWait(due=due.isoformat()))
         if datetime.now(UTC) < due:
             return {"_summary": f"resumed before {due:%H:%M:%S} UTC: waiting again"}
     scenario_passed = None
