@@ -5,7 +5,9 @@ Which adapter runs is configuration, looked up in the tables below, never an `if
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import fcntl
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,9 +47,20 @@ class Context:
         """alertfix's own clone of the repository (never a person's checkout)."""
         return self.settings.home / "repos" / self.repo.name
 
+    @contextlib.contextmanager
+    def workspace_lock(self) -> Iterator[None]:
+        """Workers sharing a home take turns writing to the workspace clone (fetches,
+        branch commits): two at once would fight over its ref locks."""
+        self.workspace.parent.mkdir(parents=True, exist_ok=True)
+        name = f".{self.repo.name.replace('/', '_')}.lock"
+        with (self.workspace.parent / name).open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
     def clone(self) -> git.Repo:
         """The workspace clone, fetched up to date with the forge."""
-        self.forge.sync(self.workspace)
+        with self.workspace_lock():
+            self.forge.sync(self.workspace)
         return git.Repo(self.workspace)
 
 

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
         "`alertfix worker` processes run them (scale-out; state in Postgres)")
     broker_url: str = Field("redis://127.0.0.1:6379/0", description="the Celery broker "
                             "for the celery queue: redis://… or amqp://… (RabbitMQ)")
+    broker_queue: str = Field("alertfix", description="the Celery queue's name (one per "
+                              "alertfix installation sharing a broker)")
     lease_s: float = Field(60.0, description="a worker's hold on an incident, renewed while "
                            "it runs; a killed worker's incident is taken over after it")
     redeliver_after_s: float = Field(300.0, description="a delivery acknowledged and not "

@@ -350,7 +350,7 @@ class IncidentService:
         `tick` carries the incident on."""
         ttl = self.settings.lease_s
         current = self.store.get(row.n)
-        dead = current.lease_owner or "" if current and not self.held(current) else ""
+        dead = (current.lease_owner or "") if current and not self.held(current) else ""
         if not self.store.acquire(row.n, self.owner, ttl, dead=dead):
             raise Busy(f"{row.incident_id} is being advanced by another worker")
         stop = threading.Event()
