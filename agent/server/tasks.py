@@ -30,6 +30,7 @@ def configure(settings: Settings) -> Celery:
         task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1,
         task_default_queue=settings.broker_queue, task_serializer="json", accept_content=["json"],
         broker_connection_retry_on_startup=True, broker_connection_max_retries=None,
+        task_publish_retry=False,  # the store keeps the delivery: the timer publishes again
         broker_transport_options={"visibility_timeout": settings.redeliver_after_s * 4},
         worker_hijack_root_logger=False, task_ignore_result=True)
     _state["settings"] = settings
