@@ -20,7 +20,7 @@ from tools.ports import Deploy, utcnow
 
 
 def _state(**fields: Any) -> IncidentState:
-    return IncidentState(incident_id="inc-1", source="sentry", raw_alert={},
+    return IncidentState(incident_id="inc-1", source="sentry",
                          repo=RepoRef(name="r", origin="/nowhere"), **fields)
 
 
