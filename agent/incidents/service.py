@@ -31,7 +31,7 @@ from langgraph.types import Command
 
 from agent.context import Context, build_context
 from agent.incidents import occurrences
-from agent.incidents.store import IncidentRow, Store
+from agent.incidents.store import IncidentRow, Store, StoreUnavailable, connection_errors
 from agent.incidents.waits import (
     WAIT,
     CapacityWait,
@@ -171,8 +171,10 @@ class IncidentService:
         if route == "attach" and latest is not None:
             return self._attach(latest, alert)
         if route == "carry on" and latest is not None:  # its worker died: carry it on
+            self.store.occurred(latest.n)
             if not self._started(latest):
-                self._open(latest, alert)
+                with self.lease(latest):
+                    self._open(latest, alert)
             return self.advance(latest.incident_id) if advance else self.report(
                 latest.incident_id)
         row, created = self.store.open_or_get(alert.fingerprint, alert.source,
@@ -180,10 +182,8 @@ class IncidentService:
                                               self.settings.lease_s)
         if not created:  # another worker opened it a moment ago
             return self._attach(row, alert)
-        try:
+        with self.lease(row):  # taken with the row; renewed while the checkpoint is written
             self._open(row, alert)
-        finally:
-            self.store.release(row.n, self.owner)
         return self.advance(row.incident_id) if advance else self.report(row.incident_id)
 
     def _open(self, row: IncidentRow, alert: Alert) -> None:
@@ -379,6 +379,8 @@ class IncidentService:
                                durability="sync")
             except Unavailable as exc:
                 waiting = self._service_down(row, exc)
+            except connection_errors() as exc:  # the database restarting: carried on later
+                raise StoreUnavailable(f"the store went away mid-run: {exc}") from exc
             except BaseException as exc:  # recorded, so that timers leave it for a person
                 self.store.record(row.n, status=f"stopped by {type(exc).__name__}",
                                   finished=False, waiting=None, retry_at=None,

@@ -115,14 +115,15 @@ class Store:
     def _db(self) -> Iterator[Any]:
         """This thread's connection; reopened once if the database dropped it (a restart)."""
         conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = self._connect()
         try:
+            if conn is None:
+                conn = self._local.conn = self._connect()
             yield conn
-        except _connection_errors() as exc:
+        except connection_errors() as exc:
             self._local.conn = None
-            with contextlib.suppress(Exception):
-                conn.close()
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    conn.close()
             raise StoreUnavailable(f"the incident store is unreachable: {exc}") from exc
 
     def run(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
@@ -330,7 +331,7 @@ class StoreUnavailable(RuntimeError):
     """The database is unreachable (restarting, or down): the caller answers 503 / retries."""
 
 
-def _connection_errors() -> tuple[type[BaseException], ...]:
+def connection_errors() -> tuple[type[BaseException], ...]:
     errors: list[type[BaseException]] = [sqlite3.OperationalError]
     with contextlib.suppress(ImportError):
         import psycopg

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from agent.incidents.alerts import incoming
 from agent.incidents.service import Busy, IncidentService, Report, UnknownIncident
-from agent.incidents.store import StoreUnavailable
+from agent.incidents.store import StoreUnavailable, connection_errors
 from agent.incidents.waits import RESUME, Deployed, Resume, ReviewDecision
 from agent.nodes.base import plain, text
 from agent.server.repos import RepositoryMap
@@ -54,6 +54,9 @@ class Job(BaseModel):
     names: list[str] = Field(default_factory=list)  # what it calls the service
     event: str = ""  # github: the X-GitHub-Event name
 
+
+# Not now, later: the incident is leased elsewhere, or the database is restarting.
+DEFERRED: tuple[type[BaseException], ...] = (Busy, StoreUnavailable, *connection_errors())
 
 # A queue: submit(kind, id, resume JSON) with kind "delivery" or "advance".
 Submit = Callable[[str, str, str | None], None]
@@ -98,7 +101,7 @@ class Dispatcher:
                 return True  # a redelivery of work already done
             self.handle(Job.model_validate_json(row.job))
             self.store.delivery_done(delivery_id)
-        except (Busy, StoreUnavailable) as exc:
+        except DEFERRED as exc:
             log.info("delivery %s deferred: %s", delivery_id[:60], str(exc)[:120])
             return False
         except Exception as exc:  # one bad delivery must not stop the worker
@@ -119,7 +122,7 @@ class Dispatcher:
             else:
                 report = self.service.advance(incident_id)
             log.info("%s: %s", incident_id, report.status)
-        except (Busy, StoreUnavailable) as exc:
+        except DEFERRED as exc:
             log.info("%s deferred: %s", incident_id, str(exc)[:120])
             return False
         except Exception as exc:

@@ -126,11 +126,19 @@ def _faults(n: int, start: int = 0) -> list[dict[str, Any]]:
 
 
 def _post_all(url: str, payloads: list[dict[str, Any]]) -> int:
+    """Deliver each payload as a sender does: again after a 5xx or a lost connection."""
     acknowledged = 0
     with httpx.Client(timeout=30) as client:
         for payload in payloads:
-            if signed_sentry(client, url, payload) == 202:
-                acknowledged += 1
+            for _ in range(120):
+                try:
+                    status = signed_sentry(client, url, payload)
+                except httpx.HTTPError:
+                    status = 0
+                if status < 500 and status != 0:
+                    break
+                time.sleep(0.5)
+            acknowledged += status == 202
     return acknowledged
 
 
@@ -244,3 +252,68 @@ def test_the_cluster_reports_status_as_json(
     assert {line["stage"] for line in lines} == {"escalated"}
     assert all(line["ticket"] for line in lines)
     json.dumps(lines)
+
+
+@pytest.fixture
+def private_postgres(tmp_path: Path) -> Iterator[tuple[str, Any]]:
+    """A Postgres cluster of this test's own, run as the `postgres` user, to restart."""
+    import os
+    import pwd
+
+    initdb, runuser = shutil.which("initdb"), shutil.which("runuser")
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        initdb = None
+    if not (initdb and runuser and shutil.which("pg_ctl")) or os.geteuid() != 0:
+        pytest.skip("the Postgres restart test needs initdb, pg_ctl, runuser and root (to "
+                    "run a cluster of its own as `postgres`)")
+    data = tmp_path / "pg"
+    data.mkdir()
+    shutil.chown(data, "postgres")
+    tmp_path.chmod(0o755)
+    port = free_port()
+
+    def as_postgres(*command: str) -> None:
+        subprocess.run([runuser, "-u", "postgres", "--", *command], check=True,
+                       capture_output=True, timeout=120)
+
+    as_postgres(initdb, "-D", str(data), "-A", "trust", "-U", "postgres")
+    options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=on"
+    as_postgres("pg_ctl", "-D", str(data), "-o", options, "-l", str(data / "log"), "-w",
+                "start")
+    url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+
+    def restart() -> None:
+        as_postgres("pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop")
+        time.sleep(2)  # down for a moment: the server answers 503, the workers wait
+        as_postgres("pg_ctl", "-D", str(data), "-o", options, "-l", str(data / "log"), "-w",
+                    "start")
+
+    try:
+        yield url, restart
+    finally:
+        subprocess.run([runuser, "-u", "postgres", "--", "pg_ctl", "-D", str(data), "-m",
+                        "immediate", "stop"], capture_output=True, check=False)
+
+
+@pytest.mark.slow
+def test_a_postgres_restart_mid_run_loses_no_acknowledged_delivery(
+        tmp_path: Path, shop: Path, private_postgres: tuple[str, Any]) -> None:
+    url, restart = private_postgres
+    cluster = seeded(tmp_path, shop, url, broker("redis"), ALERTFIX_REDELIVER_AFTER_S="5")
+    store = Store(url, cluster.home / "unused.db")
+    try:
+        cluster.start_server()
+        cluster.start_worker()
+        first = _post_all(cluster.url, _faults(4))
+        restart()
+        second = _post_all(cluster.url, _faults(4, start=4))  # 503s are retried by senders
+        assert first + second == 8
+        wait_until(lambda: store.delivery_counts() == {"done": 8}
+                   and all(r.status == "escalated" for r in store.all()), 600,
+                   "every acknowledged delivery to be worked on")
+    finally:
+        cluster.stop()
+    assert len(store.all()) == 8
+    no_duplicates(cluster.home)
