@@ -7,7 +7,8 @@ ticket is told.
 A closed or reopened incident's fault firing again starts a new incident (a regression, or a
 fix that did not hold); a queued, paused, running or escalated one is attached to (counted,
 and its ticket told at most once per `occurrence_comment_interval_s`); one whose run nobody
-holds any more (its worker died mid-stage) is carried on from its last checkpoint.
+holds any more (its worker died mid-stage, or it stopped on an error) is carried on from its
+last checkpoint.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ def route(row: IncidentRow | None, held: bool) -> Route:
     """`held`: a live worker holds the incident's lease (service.IncidentService.held)."""
     if row is None or (row.finished and row.status in NEW_RUN_AFTER):
         return "start"
-    running = row.status in ("starting", "running")
+    # A run that died (a killed worker) or stopped on an error: this alert carries it on.
+    running = row.status in ("starting", "running") or row.status.startswith("stopped by")
     return "carry on" if running and not held else "attach"
 
 

@@ -169,7 +169,7 @@ class IncidentService:
         if again and latest is not None and latest.finished:
             route = "start"
         if route == "attach" and latest is not None:
-            return self._attach(latest, alert)
+            return self._attach(latest, alert, full=advance)
         if route == "carry on" and latest is not None:  # its worker died: carry it on
             self.store.occurred(latest.n)
             if not self._started(latest):
@@ -181,7 +181,7 @@ class IncidentService:
                                               repo.model_dump_json(), self.owner,
                                               self.settings.lease_s)
         if not created:  # another worker opened it a moment ago
-            return self._attach(row, alert)
+            return self._attach(row, alert, full=advance)
         with self.lease(row):  # taken with the row; renewed while the checkpoint is written
             self._open(row, alert)
         return self.advance(row.incident_id) if advance else self.report(row.incident_id)
@@ -329,18 +329,20 @@ class IncidentService:
 
     # ------------------------------------------------------------ running
 
-    def _attach(self, row: IncidentRow, alert: Alert) -> Report:
+    def _attach(self, row: IncidentRow, alert: Alert, full: bool) -> Report:
+        """Count the occurrence and tell the ticket when it is time; reads the store only
+        (`full` adds the checkpoint, for a person looking at the result)."""
         row = self.store.occurred(row.n)
-        report = self.report(row.incident_id)
+        if row.ticket is not None and not row.stopped:
+            since = self.store.claim_comment(row.n,
+                                             self.settings.occurrence_comment_interval_s)
+            if since:
+                tracker = self.context(RepoRef.model_validate_json(row.repo)).tracker
+                occurrences.tell_ticket(tracker, row.ticket, alert, row.incident_id,
+                                        since_last=since, total=row.occurrences)
+        report = (self.report(row.incident_id) if full
+                  else Report(row.incident_id, None, row.status))
         report.attached = True
-        ticket = report.state.ticket if report.state else None
-        if row.stopped or ticket is None:
-            return report
-        since = self.store.claim_comment(row.n, self.settings.occurrence_comment_interval_s)
-        if since:
-            occurrences.tell_ticket(self.context(self.repo_of(row.incident_id)).tracker,
-                                    ticket.key, alert, row.incident_id, since_last=since,
-                                    total=row.occurrences)
         return report
 
     @contextlib.contextmanager
@@ -379,7 +381,7 @@ class IncidentService:
                                durability="sync")
             except Unavailable as exc:
                 waiting = self._service_down(row, exc)
-            except connection_errors() as exc:  # the database restarting: carried on later
+            except connection_errors(sqlite=False) as exc:  # a database restart: carry on later
                 raise StoreUnavailable(f"the store went away mid-run: {exc}") from exc
             except BaseException as exc:  # recorded, so that timers leave it for a person
                 self.store.record(row.n, status=f"stopped by {type(exc).__name__}",

@@ -331,8 +331,10 @@ class StoreUnavailable(RuntimeError):
     """The database is unreachable (restarting, or down): the caller answers 503 / retries."""
 
 
-def connection_errors() -> tuple[type[BaseException], ...]:
-    errors: list[type[BaseException]] = [sqlite3.OperationalError]
+def connection_errors(sqlite: bool = True) -> tuple[type[BaseException], ...]:
+    """What a lost or restarting database raises (`sqlite=False`: Postgres only, since a
+    SQLite error mid-run may as well be an adapter's own database)."""
+    errors: list[type[BaseException]] = [sqlite3.OperationalError] if sqlite else []
     with contextlib.suppress(ImportError):
         import psycopg
 

@@ -56,7 +56,8 @@ class Job(BaseModel):
 
 
 # Not now, later: the incident is leased elsewhere, or the database is restarting.
-DEFERRED: tuple[type[BaseException], ...] = (Busy, StoreUnavailable, *connection_errors())
+DEFERRED: tuple[type[BaseException], ...] = (Busy, StoreUnavailable,
+                                              *connection_errors(sqlite=False))
 
 # A queue: submit(kind, id, resume JSON) with kind "delivery" or "advance".
 Submit = Callable[[str, str, str | None], None]

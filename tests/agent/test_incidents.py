@@ -64,6 +64,7 @@ def _row(status: str, finished: bool = False, lease: bool = False) -> IncidentRo
     (_row("running", lease=True), True, "attach"),
     (_row("running", lease=True), False, "carry on"),  # its worker died
     (_row("starting", lease=True), False, "carry on"),
+    (_row("stopped by OperationalError"), False, "carry on"),  # `run` again resumes it
 ])
 def test_the_one_occurrence_rule(row: IncidentRow | None, held: bool, route: str) -> None:
     assert occurrences.route(row, held) == route
