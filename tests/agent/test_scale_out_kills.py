@@ -5,6 +5,7 @@ finishes its run, and nothing is done twice (tickets, pull requests, comments)."
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import socket
@@ -48,10 +49,6 @@ def seeded(tmp_path: Path, shop: Path, url: str, broker_url: str, **extra: str) 
     return cluster
 
 
-def next_stage(settings: Settings, incident_id: str) -> tuple[str, ...]:
-    with compiled_graph(settings) as app:
-        return tuple(app.get_state(thread(incident_id)).next)
-
 
 def no_duplicates(home: Path) -> None:
     tracker = LocalTracker(home / "tracker.db")
@@ -71,6 +68,7 @@ def test_a_worker_killed_in_each_stage_leaves_the_incident_to_the_next(
     settings = Settings(home=cluster.home, database_url=database_url)
     store = Store(database_url, cluster.home / "unused.db")
     killed_in: list[str] = []
+    stack = contextlib.ExitStack()
     try:
         cluster.start_server()
         worker = cluster.start_worker()
@@ -82,18 +80,25 @@ def test_a_worker_killed_in_each_stage_leaves_the_incident_to_the_next(
 
         def position() -> int:
             """The stage the incident is at (its index), len(STAGES) once past them."""
-            at = next_stage(settings, incident)
+            at = tuple(graph.get_state(thread(incident)).next)
             if at and at[0] in STAGES:
                 return STAGES.index(at[0])
             row = store.get(n)
             return len(STAGES) if row and (row.finished or row.waiting) else -1
 
-        for index, stage in enumerate(STAGES):
-            wait_until(lambda i=index: position() >= i, 300, f"{stage} to start")  # type: ignore[misc]
+        def running() -> bool:
             row = store.get(n)
-            if position() != index or not row or row.status != "running":
+            return bool(row and row.status == "running")
+
+        graph = stack.enter_context(compiled_graph(settings))  # one connection: quick looks
+        for index, stage in enumerate(STAGES):
+            deadline = time.monotonic() + 300
+            while (at := position()) < index or (at == index and not running()):
+                assert time.monotonic() < deadline, f"{stage} did not start"
+                time.sleep(0.01)
+            if at != index:
                 continue  # the stage went by between two looks
-            time.sleep(0.2)  # inside the stage
+            time.sleep(0.05)  # inside the stage
             if position() != index:
                 continue
             cluster.kill(worker)
@@ -102,6 +107,7 @@ def test_a_worker_killed_in_each_stage_leaves_the_incident_to_the_next(
         wait_until(lambda: store.all()[0].status == "waiting for review", 600,
                    "the incident to reach review")
     finally:
+        stack.close()
         cluster.stop()
     print(f"killed in: {killed_in}")
     assert len(killed_in) >= 4, killed_in  # the long stages at least
