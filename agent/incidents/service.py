@@ -30,7 +30,7 @@ from typing import Any
 from langgraph.types import Command
 
 from agent.context import Context, build_context
-from agent.incidents import occurrences
+from agent.incidents import occurrences, outages
 from agent.incidents.store import IncidentRow, Store, StoreUnavailable, connection_errors
 from agent.incidents.waits import (
     WAIT,
@@ -48,7 +48,6 @@ from agent.incidents.waits import (
 from agent.runtime import compiled_graph, thread
 from agent.settings import Settings
 from agent.state import IncidentState, RepoRef
-from guardrails.redact import redact
 from tools import vcs
 from tools.forge.local import LocalForge
 from tools.ports import Alert, Deploy, Unavailable
@@ -380,7 +379,7 @@ class IncidentService:
                     app.invoke(payload, thread(row.incident_id), context=self.context(repo),
                                durability="sync")
             except Unavailable as exc:
-                waiting = self._service_down(row, exc)
+                waiting = outages.wait_for_service(self.settings, row, exc)
             except connection_errors(sqlite=False) as exc:  # a database restart: carry on later
                 raise StoreUnavailable(f"the store went away mid-run: {exc}") from exc
             except BaseException as exc:  # recorded, so that timers leave it for a person
@@ -405,32 +404,3 @@ class IncidentService:
             values = app.get_state(thread(row.incident_id)).values
         state = IncidentState.model_validate(values) if values else None
         return Report(row.incident_id, state, describe(waiting), waiting)
-
-    def _service_down(self, row: IncidentRow, exc: Unavailable) -> ServiceWait:
-        """Retries ran out: wait for the service, and say so where someone will look."""
-        previous = WAIT.validate_json(row.waiting) if row.waiting else None
-        attempts = previous.attempts + 1 if isinstance(previous, ServiceWait) else 1
-        delay = max(exc.retry_after or 0.0,
-                    self.settings.service_wait_s * min(2 ** (attempts - 1), 12))
-        with compiled_graph(self.settings) as app:
-            snapshot = app.get_state(thread(row.incident_id))
-        stage = ", ".join(snapshot.next)
-        reason = redact(str(exc))[:300]
-        waiting = ServiceWait(port=exc.port, reason=reason, stage=stage,
-                              retry_at=time.time() + delay, attempts=attempts)
-        when = datetime.fromtimestamp(waiting.retry_at or 0, UTC)
-        message = (f"**alertfix is waiting for the {exc.port}** ({stage}): {reason}. It tries "
-                   f"again after {when:%Y-%m-%d %H:%M UTC}, or now with "
-                   f"`alertfix retry {row.incident_id}`.")
-        ctx = self.context(RepoRef.model_validate_json(row.repo))
-        ctx.audit.record(row.incident_id, "waiting", port=exc.port, stage=stage, reason=reason)
-        log.warning("%s waits for the %s (%s): %s", row.incident_id, exc.port, stage, reason)
-        values = snapshot.values
-        ticket = values.get("ticket") if isinstance(values, dict) else None
-        if exc.port != "tracker" and ticket is not None and attempts == 1:
-            try:
-                ctx.tracker.comment(ticket.key, message)
-            except Exception as failed:  # the audit log and `alertfix status` still say it
-                log.warning("%s: the ticket was not told (%s)", row.incident_id,
-                            type(failed).__name__)
-        return waiting

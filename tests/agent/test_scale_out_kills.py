@@ -10,6 +10,7 @@ import json
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -274,10 +275,9 @@ def private_postgres(tmp_path: Path) -> Iterator[tuple[str, Any]]:
     if not (initdb and runuser and shutil.which("pg_ctl")) or os.geteuid() != 0:
         pytest.skip("the Postgres restart test needs initdb, pg_ctl, runuser and root (to "
                     "run a cluster of its own as `postgres`)")
-    data = tmp_path / "pg"
-    data.mkdir()
+    # Outside pytest's private temporary directory, which `postgres` may not enter.
+    data = Path(tempfile.mkdtemp(prefix="alertfix-pg-"))
     shutil.chown(data, "postgres")
-    tmp_path.chmod(0o755)
     port = free_port()
 
     def as_postgres(*command: str) -> None:
@@ -301,6 +301,7 @@ def private_postgres(tmp_path: Path) -> Iterator[tuple[str, Any]]:
     finally:
         subprocess.run([runuser, "-u", "postgres", "--", "pg_ctl", "-D", str(data), "-m",
                         "immediate", "stop"], capture_output=True, check=False)
+        shutil.rmtree(data, ignore_errors=True)
 
 
 @pytest.mark.slow
