@@ -264,9 +264,13 @@ class IncidentService:
     def _due(self, row: IncidentRow, moment: float) -> Resume | str | None:
         if self.held(row):
             return None
-        if row.waiting is None:  # queued or died mid-run; an error waits for a person
-            stopped = row.status.startswith("stopped by")
-            return "carry on" if not stopped and self._started(row) else None
+        if row.waiting is None:
+            if row.status == "running":  # its worker died mid-stage
+                return "carry on"
+            if row.status == "queued":  # its advance task was lost (a broker, a server)
+                stale = self.store.requeue(row.n, self.settings.redeliver_after_s)
+                return "carry on" if stale else None
+            return None  # starting: its delivery is redelivered; stopped: a person retries
         pending = WAIT.validate_json(row.waiting)
         if isinstance(pending, CapacityWait):
             return Tick()

@@ -61,6 +61,7 @@ class IncidentRow:
     stopped: bool
     lease_owner: str | None
     lease_until: float
+    updated_at: float = 0.0
 
     @property
     def incident_id(self) -> str:
@@ -69,7 +70,7 @@ class IncidentRow:
 
 _COLUMNS = ("n, fingerprint, source, repo, status, finished, waiting, retry_at, ticket,"
             " pull_request, occurrences, uncommented, last_comment_at, stopped, lease_owner,"
-            " lease_until")
+            " lease_until, updated_at")
 
 
 @dataclass(frozen=True)
@@ -169,11 +170,12 @@ class Store:
         if values is None:
             return None
         (n, fingerprint, source, repo, status, finished, waiting, retry_at, ticket, pr,
-         occurrences, uncommented, last_comment_at, stopped, lease_owner, lease_until) = values
+         occurrences, uncommented, last_comment_at, stopped, lease_owner, lease_until,
+         updated_at) = values
         return IncidentRow(int(n), fingerprint, source, repo, status, bool(finished), waiting,
                            retry_at, ticket, pr, int(occurrences), int(uncommented),
                            float(last_comment_at), bool(stopped), lease_owner,
-                           float(lease_until))
+                           float(lease_until), float(updated_at))
 
     def open_or_get(self, fingerprint: str, source: str, repo_json: str, owner: str,
                     ttl_s: float) -> tuple[IncidentRow, bool]:
@@ -225,6 +227,13 @@ class Store:
                  " ticket = ?, pull_request = ?, updated_at = ? WHERE n = ?",
                  (status, int(finished), waiting, retry_at, ticket, pull_request, time.time(),
                   n))
+
+    def requeue(self, n: int, older_than_s: float) -> bool:
+        """Claim a queued incident whose advance was not seen for `older_than_s` (its task
+        lost with a broker or a server) for queueing again; one caller wins."""
+        now = time.time()
+        return self.run("UPDATE incidents SET updated_at = ? WHERE n = ? AND status = 'queued'"
+                        " AND updated_at <= ?", (now, n, now - older_than_s)).rowcount == 1
 
     def occurred(self, n: int) -> IncidentRow:
         """One more occurrence of the incident's fault."""
