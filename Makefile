@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV := $(BIN)/uv
 STAMP := $(VENV)/.installed
 
-.PHONY: install lock demo test test-fast lint eval clean
+.PHONY: install lock demo test test-slow lint eval clean
 
 $(STAMP): pyproject.toml dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,12 +27,13 @@ lock:
 demo: $(STAMP)
 	$(BIN)/alertfix demo
 
-# The whole suite, slow end-to-end tests included (CI runs exactly this), on both cores.
+# The suite without the slow end-to-end tests (about ten minutes on two cores).
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2
-
-test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -m "not slow"
+
+# The slow end-to-end tests (whole incidents, installs, real servers); CI runs them after `test`.
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -m slow
 
 # The evaluation corpus end to end (evals/cases), as CI runs it on pull requests.
 eval: $(STAMP)

@@ -64,8 +64,9 @@ def print_next_steps(report: Report) -> None:
     elif report.waiting_for == "deploy":
         console.print(f"Merged. Once deployed: alertfix deployed {report.incident_id}")
     elif isinstance(report.wait, VerificationWait):
-        console.print(f"Deployed. Verification is due at {report.wait.due}; "
-                      "`alertfix tick` runs it then.")
+        delayed = report.wait.delayed
+        console.print(f"{delayed.capitalize() if delayed else 'Deployed.'} Verification is due "
+                      f"at {report.wait.due}; `alertfix tick` runs it then.", markup=False)
     elif isinstance(report.wait, ServiceWait):
         console.print(f"Waiting for the {report.wait.port}: {report.wait.reason}\n"
                       f"  try again now: alertfix retry {report.incident_id}", markup=False)
@@ -119,7 +120,10 @@ def demo(
                   f"The fixed branch, merged:   git -C {home}/forge/shop.git log --oneline main")
     if not result.ok:
         raise _fail(f"the demo did not end verified and closed: {result.report.status}", 1)
-    console.print("[bold green]Done: the ticket is closed and the fix is verified.[/]")
+    verification = state.verification if state else None
+    verdict = ("verified" if verification and verification.verdict == "verified" else
+               "fixed; one replayed request is too little traffic to verify by rate")
+    console.print(f"[bold green]Done: the ticket is closed ({verdict}).[/]")
 
 
 @app.command()
@@ -264,6 +268,8 @@ def explain(incident: str, home: HomeOption = None) -> None:
         for comment in tracker.comments(ticket.key):
             console.rule(characters="·")
             console.print(Markdown(comment))
+        for path in tracker.attachments(ticket.key):
+            console.print(f"Attachment: {path.resolve().as_uri()}", markup=False)
     if state.pull_request and isinstance(context.forge, LocalForge):
         pr = state.pull_request
         console.rule(f"PR #{pr.number} [{pr.status}] {pr.title}", characters="─")
@@ -281,12 +287,21 @@ def eval_cases(
         help="where results.json, report.md and junit.xml go")] = Path("alertfix-eval"),
     baseline: Annotated[Path | None, typer.Option(
         help="an earlier results.json: fewer fixed cases than it fails the run")] = None,
+    model: Annotated[str | None, typer.Option(
+        help="PROVIDER:MODEL (openai, anthropic; replay:FOLDER of recorded answers): each case "
+             "runs without it, then with it, and the report compares them")] = None,
+    llm_mode: Annotated[str, typer.Option(
+        help="with --model: fallback (asked when no fix passed) or always")] = "fallback",
+    record: Annotated[Path | None, typer.Option(
+        help="with --model: store every request and answer here (replay:FOLDER reads them)")
+    ] = None,
 ) -> None:
     """Run incident cases end to end and judge them (exit 1: a case errored or a regression)."""
     from evals.harness import DEFAULT_CASES, eval_command
 
     ids = [part.strip() for item in only or [] for part in item.split(",") if part.strip()]
-    raise typer.Exit(eval_command(cases or DEFAULT_CASES, ids, jobs, out, baseline))
+    raise typer.Exit(eval_command(cases or DEFAULT_CASES, ids, jobs, out, baseline, model,
+                                  llm_mode, record))
 
 
 @app.command()

@@ -21,7 +21,16 @@ from tools.audit import AuditLog
 from tools.forge.github import GitHubForge
 from tools.forge.local import LocalForge
 from tools.github_auth import GitHubApp
+from tools.llm.anthropic import AnthropicModel
+from tools.llm.base import ChatModel
+from tools.llm.openai import OpenAIModel
+from tools.llm.replay import RecordingModel, ReplayModel
+from tools.monitors.http import MonitorAPI
 from tools.monitors.local import EventStore
+from tools.monitors.metrics import Datadog, ErrorRates, Prometheus
+from tools.monitors.pagerduty_events import PagerDutyEvents
+from tools.monitors.probes import GitHubChecks
+from tools.monitors.sentry_events import SentryEvents
 from tools.ports import DeployHistory, EventSource, Forge, Sandbox, Tracker
 from tools.repo_env import RepoEnvCache
 from tools.sandbox import SubprocessSandbox
@@ -37,10 +46,13 @@ class Context:
     tracker: Tracker
     forge: Forge
     deploys: DeployHistory
-    events: EventSource
+    events: EventSource  # the embedded store: what alertfix's own ingest received
     sandbox: Sandbox
     audit: AuditLog
+    monitors: dict[str, EventSource] = field(default_factory=dict)  # per alert source
+    metrics: dict[str, ErrorRates] = field(default_factory=dict)  # per metrics backend
     envs: RepoEnvCache = field(default_factory=RepoEnvCache)  # one environment per repository
+    model: ChatModel | None = None  # a language model, when one is configured (tools/llm)
 
     @property
     def workspace(self) -> Path:
@@ -56,6 +68,10 @@ class Context:
         with (self.workspace.parent / name).open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             yield
+
+    def monitor_for(self, source: str) -> EventSource:
+        """The EventSource of the monitor that raised an alert from `source`."""
+        return self.monitors.get(source, self.events)
 
     def clone(self) -> git.Repo:
         """The workspace clone, fetched up to date with the forge."""
@@ -76,8 +92,49 @@ def _tag_deploys(settings: Settings, repo: RepoRef, forge: Forge) -> DeployHisto
     return vcs.TagDeployHistory(Path(forge.clone_url()))
 
 
-def _local_events(settings: Settings, repo: RepoRef) -> EventSource:
-    return EventStore(settings.home / "events.db")
+def _sentry_events(settings: Settings, repo: RepoRef, local: EventStore) -> EventSource:
+    token = _secret(settings.sentry_api_token)
+    if token is None:
+        return local
+    api = MonitorAPI("Sentry", settings.sentry_api_url.rstrip("/") + "/api/0",
+                     {"Authorization": f"Bearer {token}", "Accept": "application/json"})
+    return SentryEvents(api, settings.sentry_org, local)
+
+
+def _pagerduty_events(settings: Settings, repo: RepoRef, local: EventStore) -> EventSource:
+    token = _secret(settings.pagerduty_api_token)
+    if token is None:
+        return local
+    api = MonitorAPI("PagerDuty", settings.pagerduty_api_url, {
+        "Authorization": f"Token token={token}",
+        "Accept": "application/vnd.pagerduty+json;version=2"})
+    return PagerDutyEvents(api, local, settings.pagerduty_from_email)
+
+
+def _ci_checks(settings: Settings, repo: RepoRef, local: EventStore) -> EventSource:
+    if settings.forge != "github":
+        return local  # CI alerts come from GitHub; without it only the embedded store is left
+    return GitHubChecks(settings.github_api_url, repo.name, repo.default_branch,
+                        _github_app(settings).token, local)
+
+
+# The monitor verify asks, per alert source: the remote one when its API is configured.
+EVENT_SOURCES: dict[str, Callable[[Settings, RepoRef, EventStore], EventSource]] = {
+    "sentry": _sentry_events, "pagerduty": _pagerduty_events, "ci": _ci_checks,
+}
+
+
+def _metrics(settings: Settings) -> dict[str, ErrorRates]:
+    backends: dict[str, ErrorRates] = {}
+    if settings.prometheus_url:
+        token = _secret(settings.prometheus_token)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        backends["prometheus"] = Prometheus(MonitorAPI("Prometheus", settings.prometheus_url,
+                                                       headers))
+    api_key, app_key = _secret(settings.datadog_api_key), _secret(settings.datadog_app_key)
+    if api_key and app_key:
+        backends["datadog"] = Datadog(settings.datadog_api_url, api_key, app_key)
+    return backends
 
 
 def _require(settings: Settings, what: str, *names: str) -> None:
@@ -140,22 +197,58 @@ DEPLOY_HISTORIES: dict[str, Callable[[Settings, RepoRef, Forge], DeployHistory]]
 }
 
 
+def _openai(settings: Settings) -> ChatModel:
+    return OpenAIModel(settings.llm_model, api_key=_secret(settings.llm_api_key),
+                       base_url=settings.llm_base_url, timeout_s=settings.llm_timeout_s,
+                       max_retries=settings.llm_max_retries)
+
+
+def _anthropic(settings: Settings) -> ChatModel:
+    return AnthropicModel(settings.llm_model, api_key=_secret(settings.llm_api_key),
+                          base_url=settings.llm_base_url, timeout_s=settings.llm_timeout_s,
+                          max_retries=settings.llm_max_retries)
+
+
+def _replay(settings: Settings) -> ChatModel:
+    return ReplayModel(Path(settings.llm_model))
+
+
+MODELS: dict[str, Callable[[Settings], ChatModel]] = {
+    "openai": _openai, "anthropic": _anthropic, "replay": _replay,
+}
+
+
+def build_model(settings: Settings) -> ChatModel | None:
+    """The configured model (recording its answers when asked), or None without one."""
+    if settings.llm_provider is None:
+        return None
+    if not settings.llm_model:
+        raise ValueError(f"the {settings.llm_provider} model needs ALERTFIX_LLM_MODEL "
+                         "(for replay: the folder of recorded answers)")
+    model = MODELS[settings.llm_provider](settings)
+    return RecordingModel(model, settings.llm_record_dir) if settings.llm_record_dir else model
+
+
 def build_context(settings: Settings, repo: RepoRef) -> Context:
     try:
         make_tracker, make_forge = TRACKERS[settings.tracker], FORGES[settings.forge]
     except KeyError as exc:
         raise ValueError(f"no adapter configured for {exc.args[0]!r}") from exc
     forge = make_forge(settings, repo)
+    local = EventStore(settings.home / "events.db")
     return Context(
         settings=settings,
         repo=repo,
         tracker=make_tracker(settings, repo),
         forge=forge,
         deploys=DEPLOY_HISTORIES[settings.forge](settings, repo, forge),
-        events=_local_events(settings, repo),
+        events=local,
+        monitors={source: make(settings, repo, local) for source, make in EVENT_SOURCES.items()},
+        metrics=_metrics(settings),
         sandbox=SubprocessSandbox(),
         audit=AuditLog(settings.home / "audit.log"),
         envs=RepoEnvCache(settings.env_cache, timeout_s=settings.env_build_timeout_s,
                           max_age_s=settings.env_max_age_days * 86400,
                           max_bytes=int(settings.env_max_gb * 1024**3)),
+        model=build_model(settings),
     )

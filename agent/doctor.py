@@ -7,8 +7,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from agent.context import build_model
+from agent.repair.llm_scope import ANSWER_SCHEMA
 from agent.settings import Settings
 from tools.doctor import Finding, check_github, check_jira
+from tools.llm.base import Message, ModelRequest
+from tools.ports import ModelError
 from tools.sandbox import SubprocessSandbox, isolation_gaps
 
 
@@ -64,6 +68,45 @@ def _sandbox() -> list[Finding]:
                     "run where user and network namespaces are allowed (unshare -rn)")]
 
 
+_PROBE = ModelRequest(
+    system="You are checked by alertfix doctor. Answer only by calling the tool.",
+    messages=[Message(role="user", content='Call the tool with explanation "ok" and an '
+                      "empty list of functions.")],
+    answer_schema=ANSWER_SCHEMA, max_tokens=64)
+
+
+def _model(settings: Settings) -> list[Finding]:
+    """One small call: the model answers, and says whether it used the forced tool call."""
+    if settings.llm_provider is None:
+        if settings.llm_mode == "off":
+            return []
+        return [Finding("model", "configuration", False,
+                        f"llm_mode is {settings.llm_mode} but no model is configured",
+                        "set ALERTFIX_LLM_PROVIDER and ALERTFIX_LLM_MODEL (and "
+                        "ALERTFIX_LLM_BASE_URL, ALERTFIX_LLM_API_KEY as the server needs)")]
+    if settings.llm_provider == "replay":
+        folder = Path(settings.llm_model)
+        count = len(list(folder.glob("*.json"))) if folder.is_dir() else 0
+        return [Finding("model", "recordings", count > 0,
+                        f"replay: {count} recorded answer(s) in {folder}",
+                        "record some with `alertfix eval --model PROVIDER:MODEL --record DIR`")]
+    try:
+        model = build_model(settings)
+        assert model is not None
+        answer = model.complete(_PROBE)
+    except (ModelError, ValueError) as exc:
+        return [Finding("model", "answer", False, str(exc),
+                        "check ALERTFIX_LLM_PROVIDER, ALERTFIX_LLM_MODEL, ALERTFIX_LLM_BASE_URL "
+                        "and ALERTFIX_LLM_API_KEY")]
+    structured = answer.text.lstrip().startswith("{")
+    how = ("with the structured tool call" if structured else
+           "in prose, not with the tool call: only answers holding the JSON will be read")
+    mode = "" if settings.llm_mode != "off" else "; llm_mode is off, so repair does not ask it"
+    return [Finding("model", "answer", True,
+                    f"{settings.llm_provider}:{settings.llm_model} answered {how} in "
+                    f"{answer.seconds:.1f} s ({answer.tokens} tokens){mode}")]
+
+
 def run_checks(settings: Settings, repos: list[str]) -> list[Finding]:
     findings = [Finding("git", "installed", shutil.which("git") is not None,
                         "git is on PATH" if shutil.which("git") else "git is not on PATH",
@@ -72,4 +115,4 @@ def run_checks(settings: Settings, repos: list[str]) -> list[Finding]:
         findings += _github(settings, _github_repositories(settings, repos))
     if settings.tracker == "jira":
         findings += _jira(settings)
-    return findings + _sandbox()
+    return findings + _model(settings) + _sandbox()

@@ -20,6 +20,17 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+# USD per million tokens, input and output, as published by the vendors; override or extend
+# with `llm_prices` (a local server's model is free unless listed).
+DEFAULT_PRICES: dict[str, tuple[float, float]] = {
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4.1": (2.00, 8.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "claude-haiku-4-5": (1.00, 5.00),
+    "claude-sonnet-4-5": (3.00, 15.00),
+}
+
 
 class ServiceRepository(BaseModel):
     """Where a service's code lives: a local git repository path (local forge) or
@@ -77,7 +88,21 @@ class Settings(BaseSettings):
                               "beyond this size")
     env_build_timeout_s: float = Field(1800.0, description="one environment build at most")
     verify_window_s: float = Field(
-        1800.0, description="how long after a deploy verify watches for the error to come back")
+        1800.0, description="the least time verify watches after a deploy (the fault's own "
+        "rate sets the rest)")
+    verify_max_window_s: float = Field(
+        86400.0, description="the most: a fault too rare to verify by then is closed as "
+        "fixed, not verified by traffic (.github/alertfix.yml may shorten it)")
+    verify_confidence: float = Field(
+        0.95, gt=0, lt=1, description="verified once P(no event | fault still there) is "
+        "below 1 - this")
+    verify_history_s: float = Field(
+        7 * 86400.0, description="how far before the deploy the fault's rate is read")
+    verify_retry_s: float = Field(
+        300.0, description="when a monitor is down, verify tries again after this")
+    verify_resolve_in_monitor: bool = Field(
+        False, description="on a pass, resolve the Sentry issue (in the release) or the "
+        "PagerDuty incident (with a note linking the PR)")
     max_candidates: int = Field(40, description="template and revert candidates kept per incident")
     mutation_budget: int = Field(400, description="mutants validated at most per incident")
     search_seconds: float = Field(90.0, description="wall-clock budget of one repair search")
@@ -90,8 +115,18 @@ class Settings(BaseSettings):
         default_factory=list, description="comma-separated: several during a secret rotation")
     sentry_api_url: str = "https://sentry.io"
     sentry_api_token: SecretStr | None = None
+    sentry_org: str | None = Field(None, description="the Sentry organization slug (events "
+                                   "by span, releases, resolve in release)")
     pagerduty_api_url: str = "https://api.pagerduty.com"
     pagerduty_api_token: SecretStr | None = None
+    pagerduty_from_email: str | None = Field(
+        None, description="the PagerDuty user resolving incidents (the From header)")
+    # Error-rate metrics for verify (queries per service in .github/alertfix.yml)
+    prometheus_url: str | None = None
+    prometheus_token: SecretStr | None = None
+    datadog_api_url: str = "https://api.datadoghq.com"
+    datadog_api_key: SecretStr | None = None
+    datadog_app_key: SecretStr | None = None
     services: dict[str, ServiceRepository] = Field(
         default_factory=dict, description="service, Sentry project, PagerDuty service or "
         "GitHub repository → repository (JSON); the key '*' catches the rest")
@@ -100,6 +135,36 @@ class Settings(BaseSettings):
     ingest_max_bytes: int = Field(20 * 1024 * 1024, description="envelopes, once decompressed")
     occurrence_comment_interval_s: float = Field(
         900.0, description="at most one ticket comment per fault in this interval")
+
+    # The model path (agent/repair/llm.py): off by default; the deterministic engine runs alone.
+    llm_provider: Literal["openai", "anthropic", "replay"] | None = Field(
+        None, description="openai (also any OpenAI-compatible server at llm_base_url), "
+        "anthropic, or replay (llm_model is then a folder of recorded answers)")
+    llm_model: str = Field("", description="the model's name, e.g. gpt-4o-mini")
+    llm_base_url: str | None = Field(
+        None, description="an OpenAI-compatible server (vLLM, Ollama, llama.cpp, LiteLLM, "
+        "Azure OpenAI), or a proxy for Anthropic")
+    llm_api_key: SecretStr | None = None
+    llm_mode: Literal["off", "fallback", "always"] = Field(
+        "off", description="fallback: asked only when no fix passed; always: its candidates "
+        "compete with the engine's")
+    llm_rounds: int = Field(3, description="answers per incident, each after the last one's "
+                            "failure (iterate or escalate)")
+    llm_timeout_s: float = Field(120.0, description="one model call at most")
+    llm_max_retries: int = Field(2, description="retries of a call (429, 5xx, dropped "
+                                 "connection), waiting what Retry-After says")
+    llm_max_tokens: int = Field(2048, description="tokens one answer may use")
+    llm_incident_tokens: int = Field(60_000, description="budget per incident: tokens")
+    llm_incident_calls: int = Field(6, description="budget per incident: calls")
+    llm_incident_cost: float = Field(0.50, description="budget per incident: money")
+    llm_daily_tokens: int = Field(2_000_000, description="budget per UTC day: tokens")
+    llm_daily_calls: int = Field(500, description="budget per UTC day: calls")
+    llm_daily_cost: float = Field(20.0, description="budget per UTC day: money")
+    llm_prices: dict[str, tuple[float, float]] = Field(
+        default_factory=lambda: dict(DEFAULT_PRICES), description="model → [input, output] "
+        "price per million tokens (a model not listed costs 0 and is reported as unpriced)")
+    llm_record_dir: Path | None = Field(
+        None, description="store every model request and answer here (replay reads them)")
 
     # GitHub App (forge = "github", tracker = "github"); see docs/integrations.md
     github_app_id: int | None = None

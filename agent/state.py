@@ -174,6 +174,34 @@ class Validation(BaseModel):
         return self.suite_passed and self.regression_passed is not False
 
 
+class ModelUsage(BaseModel):
+    """What the model path spent on an incident, and why it stopped (agent/repair/llm.py)."""
+
+    provider: str
+    model: str
+    mode: str
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost: float = 0.0  # in the price table's currency (USD by default)
+    priced: bool = True  # False: the price table does not know the model; cost is 0
+    seconds: float = 0.0  # waiting for answers
+    stopped: str = ""  # why it stopped before its rounds were used: budget, error, success
+    rejected: list[str] = Field(default_factory=list)  # answers refused before any test ran
+
+    @property
+    def tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    def line(self) -> str:
+        """One line for a ticket, a PR or a log."""
+        cost = f"cost {self.cost:.4f}" if self.priced else "cost unknown (no price for model)"
+        text = (f"model {self.provider}:{self.model} ({self.mode}): {self.calls} call(s), "
+                f"{self.tokens} tokens ({self.input_tokens} in, {self.output_tokens} out), "
+                f"{cost}")
+        return text + (f"; {self.stopped}" if self.stopped else "")
+
+
 class Confidence(BaseModel):
     """How sure alertfix is of the chosen patch, and why: decides PR, draft PR or ticket only."""
 
@@ -183,11 +211,22 @@ class Confidence(BaseModel):
 
 
 class Verification(BaseModel):
-    passed: bool
+    passed: bool  # the ticket closes (verified, or fixed but not verified by traffic)
     deploy: Deploy
     new_events: int
     scenario_passed: bool | None
-    detail: str
+    detail: str  # the findings, joined
+    findings: list[str] = Field(default_factory=list)  # one line per monitor, check or replay
+    # verified: the monitors' counts rule the fault out; unverified: too rare to tell within
+    # the maximum window; regressed: it is back (or a check fails) after the deploy.
+    verdict: Literal["verified", "unverified", "regressed"] = "verified"
+    monitor: str = "embedded"
+    window_s: float = 0.0  # how long after the deploy the monitors were read
+    needed_s: float | None = None  # how long the fault's rate called for (None: no rate)
+    p_value: float | None = None
+    new_event_links: list[str] = Field(default_factory=list)
+    chart: list[tuple[datetime, float]] = Field(default_factory=list)  # bucket start, per hour
+    chart_bucket_s: float = 0.0
 
 
 class StageEvent(BaseModel):
@@ -221,12 +260,14 @@ class IncidentState(BaseModel):
     escalation: str | None = None
     stop_after_rca: str | None = None  # the policy lets this alert go no further than RCA
     queued: str | None = None  # why admit is holding it back (caps on PRs or incidents)
+    verify_delayed: str | None = None  # the monitor failure the ticket was last told about
     outcome: Outcome | None = None
+    model_usage: ModelUsage | None = None  # when the model path ran
     timeline: Annotated[list[StageEvent], operator.add] = Field(default_factory=list)
 
 
 STATE_MODELS: tuple[type[BaseModel], ...] = (
     RepoRef, Environment, Location, Suspect, RootCause, RegressionTest, Candidate, Validation,
-    Confidence, Verification,
+    ModelUsage, Confidence, Verification,
     StageEvent, IncidentState, Alert, Frame, Ticket, Deploy, PullRequestInfo,
 )

@@ -21,7 +21,9 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from rich.console import Console
 from rich.progress import (
@@ -29,6 +31,7 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     SpinnerColumn,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
@@ -72,12 +75,45 @@ def one_line(exc: BaseException) -> str:
     return reason[:REASON_CHARS]
 
 
-def eval_settings(home: Path, case: CaseSpec) -> Settings:
-    """A fresh alertfix on the embedded adapters, whatever the environment configures."""
+@dataclass(frozen=True)
+class ModelChoice:
+    """`--model PROVIDER:MODEL` (replay: MODEL is the recordings folder), with the mode and
+    where to record. The server's URL and key come from ALERTFIX_LLM_BASE_URL and
+    ALERTFIX_LLM_API_KEY, as for a run."""
+
+    provider: Literal["openai", "anthropic", "replay"]
+    model: str
+    mode: Literal["fallback", "always"] = "fallback"
+    record: Path | None = None
+
+    @classmethod
+    def parse(cls, spec: str, mode: str = "fallback", record: Path | None = None) -> ModelChoice:
+        provider, _, model = spec.partition(":")
+        if provider not in ("openai", "anthropic", "replay") or not model:
+            raise CaseError(f"--model {spec!r}: expected PROVIDER:MODEL with PROVIDER one of "
+                            "openai, anthropic, replay (replay:FOLDER)")
+        if mode not in ("fallback", "always"):
+            raise CaseError(f"--llm-mode {mode!r}: expected fallback or always")
+        if provider == "replay" and not Path(model).is_dir():
+            raise CaseError(f"--model {spec}: {model} is not a folder of recorded answers")
+        return cls(provider, model, mode, record)  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.model}"
+
+
+def eval_settings(home: Path, case: CaseSpec, model: ModelChoice | None = None) -> Settings:
+    """A fresh alertfix on the embedded adapters, whatever the environment configures; with
+    `model`, that model and nothing else (without, none, whatever ALERTFIX_LLM_* say)."""
     base = Settings(home=home, state_db=None, tracker="local", forge="local")
     prefixes = [case.repo.path_prefix] if case.repo.path_prefix else []
+    llm: dict[str, object] = {"llm_provider": None, "llm_mode": "off", "llm_record_dir": None}
+    if model is not None:
+        llm = {"llm_provider": model.provider, "llm_model": model.model,
+               "llm_mode": model.mode, "llm_record_dir": model.record}
     return base.model_copy(update={
-        "path_prefixes": prefixes + [p for p in base.path_prefixes if p not in prefixes]})
+        "path_prefixes": prefixes + [p for p in base.path_prefixes if p not in prefixes],
+        **llm})
 
 
 @contextlib.contextmanager
@@ -111,6 +147,8 @@ def score(case: CaseSpec, state: IncidentState, status: str, settings: Settings,
         rca_rank=scorers.rca_rank(case.expected.culprit, suspects),
         candidates=len(state.validations), seconds=round(seconds, 2),
         has_culprit=bool(case.expected.culprit),
+        tokens=state.model_usage.tokens if state.model_usage else 0,
+        cost=round(state.model_usage.cost, 6) if state.model_usage else 0.0,
         confidence=state.confidence.score if state.confidence else None)
     chosen = state.chosen
     if chosen is not None:
@@ -138,7 +176,7 @@ def score(case: CaseSpec, state: IncidentState, status: str, settings: Settings,
     return result
 
 
-def run_case(folder: Path) -> CaseResult:
+def run_case(folder: Path, model: ModelChoice | None = None) -> CaseResult:
     """Build, run and judge one case folder; never raises for what happens inside it."""
     started = time.monotonic()
     try:
@@ -152,7 +190,7 @@ def run_case(folder: Path) -> CaseResult:
             # The repository lives apart from the case folder: the agent never sees judge/.
             repo_dir = build_repository(case, scratch / case.id)
             payload = case.alert_payload()
-            settings = eval_settings(scratch / ".alertfix", case)
+            settings = eval_settings(scratch / ".alertfix", case, model)
             runtime = IncidentService(settings)
             repo = runtime.register_local_repo(repo_dir, case.repo.default_branch,
                                                case.repo.test_argv(), python=case.repo.python,
@@ -184,19 +222,20 @@ def _crashed(folder: Path, exc: BaseException) -> CaseResult:
 
 
 def run_cases(folders: list[Path], jobs: int,
-              on_done: Callable[[CaseResult], None] = lambda _: None) -> list[CaseResult]:
+              on_done: Callable[[CaseResult], None] = lambda _: None,
+              model: ModelChoice | None = None) -> list[CaseResult]:
     """Every case's result; `jobs` > 1 runs them in a pool of fresh processes."""
     results: list[CaseResult] = []
     if jobs <= 1 or len(folders) <= 1:
         for folder in folders:
-            results.append(run_case(folder))
+            results.append(run_case(folder, model))
             on_done(results[-1])
         return results
     # spawn: workers start clean rather than forking a parent that runs a progress thread.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(jobs, len(folders)), mp_context=context) as pool:
         futures: dict[Future[CaseResult], Path] = {
-            pool.submit(run_case, folder): folder for folder in folders}
+            pool.submit(run_case, folder, model): folder for folder in folders}
         for future in as_completed(futures):
             try:
                 result = future.result()
@@ -220,13 +259,18 @@ def _line(result: CaseResult) -> str:
 
 
 def eval_command(cases: Path, only: list[str], jobs: int, out: Path,
-                 baseline: Path | None) -> int:
-    """Run the cases and write the reports. Exit code: 0 ok, 1 a case errored or fewer
+                 baseline: Path | None, model: str | None = None, llm_mode: str = "fallback",
+                 record: Path | None = None) -> int:
+    """Run the cases and write the reports; with `model`, each case runs without it and then
+    with it, and the report compares the two. Exit code: 0 ok, 1 a case errored or fewer
     cases are fixed than in the baseline, 2 the command could not start."""
     console = Console(stderr=True, soft_wrap=True)
     try:
         folders = select(discover(cases), only)
         earlier: Results | None = load_results(baseline) if baseline else None
+        choice = ModelChoice.parse(model, llm_mode, record) if model else None
+        if record is not None and choice is None:
+            raise CaseError("--record needs --model: it stores the model's answers")
     except (CaseError, BaselineError) as exc:
         console.print(f"alertfix eval: {exc}", markup=False, highlight=False)
         return 2
@@ -235,16 +279,23 @@ def eval_command(cases: Path, only: list[str], jobs: int, out: Path,
                       markup=False, highlight=False)
         return 2
     started = time.monotonic()
+    runs = [None, choice] if choice is not None else [None]
+    outcomes: list[Results] = []
     with _progress(console) as progress:
-        task = progress.add_task(f"{len(folders)} case(s), {jobs} at a time", total=len(folders))
+        for run_model in runs:
+            what = f" with {run_model}" if run_model else (" without a model" if choice else "")
+            task = progress.add_task(f"{len(folders)} case(s){what}, {jobs} at a time",
+                                     total=len(folders))
 
-        def done(result: CaseResult) -> None:
-            progress.console.print(_line(result), markup=False, highlight=False)
-            progress.update(task, advance=1, description=f"last: {result.id}")
+            def done(result: CaseResult, task: TaskID = task) -> None:
+                progress.console.print(_line(result), markup=False, highlight=False)
+                progress.update(task, advance=1, description=f"last: {result.id}")
 
-        results = make_results(run_cases(folders, jobs, done))
+            outcomes.append(make_results(run_cases(folders, jobs, done, run_model)))
+    results = outcomes[-1]
     diff = compare(results, earlier) if earlier else None
-    paths = write_all(out, results, diff)
+    paths = write_all(out, results, diff,
+                      (str(choice), outcomes[0]) if choice is not None else None)
     console.print(summary_line(results.totals).replace("**", ""), markup=False,
                   highlight=False)
     console.print(f"{len(folders)} case(s) in {time.monotonic() - started:.1f} s; "
@@ -258,4 +309,4 @@ def eval_command(cases: Path, only: list[str], jobs: int, out: Path,
     return 1 if failed else 0
 
 
-__all__ = ["DEFAULT_CASES", "eval_command", "run_case", "run_cases"]
+__all__ = ["DEFAULT_CASES", "ModelChoice", "eval_command", "run_case", "run_cases"]

@@ -31,6 +31,7 @@ class CaseResult(BaseModel):
     candidates: int = 0
     seconds: float = 0.0
     tokens: int = 0
+    cost: float = 0.0  # the model's, in the price table's currency (0 without a model)
     error: str | None = None
     # Extensions of the format's results file: what the patch is and what was opened.
     fix_class: str | None = None  # "fix" | "mitigation" for the chosen patch
@@ -189,12 +190,32 @@ def _baseline_lines(diff: BaselineDiff) -> list[str]:
     return [*lines, ""]
 
 
+def model_lines(with_model: Results, without: Results, model: str) -> list[str]:
+    """Per case, the run without a model against the run with `model`."""
+    before = {c.id: c for c in without.cases}
+    t, b = with_model.totals, without.totals
+    lines = [f"## Model {_cell(model)} against no model", "",
+             f"Fixed: {b.fixed} → {t.fixed}; plausible-but-wrong: {b.plausible} → "
+             f"{t.plausible}; tokens: {sum(c.tokens for c in with_model.cases)}; cost: "
+             f"{sum(c.cost for c in with_model.cases):.4f}.", "",
+             "| case | no model | with model | strategy with model | tokens | cost |",
+             "|---|---|---|---|---:|---:|"]
+    for c in with_model.cases:
+        old = before.get(c.id)
+        was = f"{_ICONS[old.status]} {old.status}" if old else "-"
+        lines.append(f"| {_cell(c.id)} | {was} | {_ICONS[c.status]} {c.status} | "
+                     f"{_cell(c.strategy or '-')} | {c.tokens} | {c.cost:.4f} |")
+    return [*lines, ""]
+
+
 def markdown(results: Results, diff: BaselineDiff | None = None,
-             title: str = "alertfix eval") -> str:
+             title: str = "alertfix eval", model: tuple[str, Results] | None = None) -> str:
     cases = results.cases
     lines = [f"# {title}", "", summary_line(results.totals), ""]
     if diff is not None:
         lines += _baseline_lines(diff)
+    if model is not None:
+        lines += model_lines(results, model[1], model[0])
     lines += _group_table("source", cases, lambda c: [c.source])
     lines += _group_table("tag", cases, lambda c: c.tags or ["(untagged)"])
     lines += _group_table("fix class", cases, lambda c: [c.fix_class or "(no patch)"])
@@ -237,12 +258,18 @@ def junit_xml(results: Results, suite: str = "alertfix-eval") -> str:
     return ElementTree.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def write_all(out: Path, results: Results, diff: BaselineDiff | None) -> dict[str, Path]:
+def write_all(out: Path, results: Results, diff: BaselineDiff | None,
+              model: tuple[str, Results] | None = None) -> dict[str, Path]:
+    """`model`: the model's name and the run without it, when `results` used one."""
     out.mkdir(parents=True, exist_ok=True)
     paths = {"results": out / "results.json", "report": out / "report.md",
              "junit": out / "junit.xml"}
     paths["results"].write_text(json.dumps(results.model_dump(mode="json"), indent=2) + "\n",
                                 encoding="utf-8")
-    paths["report"].write_text(markdown(results, diff), encoding="utf-8")
+    if model is not None:
+        paths["without_model"] = out / "results-no-model.json"
+        paths["without_model"].write_text(
+            json.dumps(model[1].model_dump(mode="json"), indent=2) + "\n", encoding="utf-8")
+    paths["report"].write_text(markdown(results, diff, model=model), encoding="utf-8")
     paths["junit"].write_text(junit_xml(results), encoding="utf-8")
     return paths

@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from guardrails.verdict import Verdict
 
@@ -71,6 +78,13 @@ high_confidence: 0.8           # below (and for every mitigation): the PR is a d
 # services:                    # monorepos: path prefix -> the service's directory
 #   services/billing/: services/billing
 #   services/api/: {path: services/api, python: "3.12", test_command: "python -m pytest"}
+# verification:                # what verify reads after a deploy, per alerting service
+#   max_window_hours: 24
+#   services:
+#     billing:
+#       error_rate: {prometheus: 'sum(rate(http_requests_total{job="billing",code=~"5.."}[5m]))'}
+#       # or {datadog: 'sum:trace.flask.request.errors{service:billing}.as_rate()'}
+#       health_checks: ["https://billing.internal/healthz"]
 """
 
 # Fields the policy file may not set: they describe where the policy came from.
@@ -86,6 +100,48 @@ class ServiceConfig(BaseModel):
     python: str | None = None
     setup: str | None = None
     test_command: str | tuple[str, ...] | None = None
+
+
+class ErrorRateQuery(BaseModel):
+    """A query answering the service's errors per second, for one metrics backend."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    prometheus: str | None = None
+    datadog: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ErrorRateQuery:
+        if (self.prometheus is None) == (self.datadog is None):
+            raise ValueError("give exactly one of prometheus or datadog")
+        return self
+
+
+class ServiceChecks(BaseModel):
+    """What verify reads for one service besides the monitor that raised the alert."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    error_rate: ErrorRateQuery | None = None
+    health_checks: tuple[str, ...] = ()
+
+    @field_validator("health_checks")
+    @classmethod
+    def _http_urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [url for url in value if not url.startswith(("http://", "https://"))]
+        if bad:
+            raise ValueError(f"not an http(s) URL: {bad[0][:80]}")
+        return value
+
+
+class VerificationPolicy(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_window_hours: float | None = Field(default=None, gt=0)  # shortens the configured max
+    services: dict[str, ServiceChecks] = Field(default_factory=dict)  # alert service name or *
+
+    def checks_for(self, service: str) -> ServiceChecks:
+        return self.services.get(service) or self.services.get("*") or ServiceChecks()
 
 
 class Policy(BaseModel):
@@ -111,6 +167,8 @@ class Policy(BaseModel):
     setup: str | None = None
     test_command: str | tuple[str, ...] | None = None
     services: dict[str, ServiceConfig] = Field(default_factory=dict)
+    # What verify reads after a deploy, per service (error-rate query, health checks).
+    verification: VerificationPolicy = Field(default_factory=VerificationPolicy)
     # Set by load_policy, not by the file.
     origin: str = "defaults"
     problems: tuple[str, ...] = ()

@@ -55,6 +55,24 @@ class NotFound(ServiceError):
     """The thing asked for does not exist, or the credentials cannot see it."""
 
 
+class ModelError(ServiceError):
+    """A language model (tools/llm) failed a call; raised as one of the kinds below."""
+
+    port: Port = "model"
+
+
+class ModelUnavailable(ModelError, Unavailable):
+    """The model server is down, rate limited or timing out after the adapter's retries."""
+
+
+class ModelRefused(ModelError, Refused):
+    """Bad credentials, no permission, or a request the model server rejects."""
+
+
+class ModelNotFound(ModelError, NotFound):
+    """No such model (or, for replay, no recorded answer for this request)."""
+
+
 # ---------------------------------------------------------------- alerts
 
 AlertSource = Literal["sentry", "pagerduty", "ci"]
@@ -136,8 +154,24 @@ class Ticket(BaseModel):
     url: str = ""
 
 
+class Attachment(BaseModel):
+    """A file for a ticket (a verification chart). `markdown` is how the file is shown by a
+    tracker that cannot hold files; `alt` describes it in words."""
+
+    filename: str
+    content: bytes
+    content_type: str
+    alt: str
+    markdown: str = ""
+
+
 class Tracker(Protocol):
     def create(self, draft: TicketDraft) -> Ticket: ...
+
+    def attach(self, key: str, attachment: Attachment) -> str:
+        """Attach a file to the ticket (idempotent per filename); the markup that shows it
+        in a comment."""
+        ...
 
     def find(self, fingerprint: str) -> Ticket | None:
         """The newest ticket carrying this fingerprint, whatever its status."""
@@ -224,10 +258,54 @@ class DeployHistory(Protocol):
         ...
 
 
-class EventSource(Protocol):
-    """Where the agent asks whether an error is still happening (verify)."""
+class Occurrences(BaseModel):
+    """What one monitor saw of one fault between `start` and `end`.
 
-    def count_events(self, fingerprint: str, since: datetime) -> int: ...
+    `times` are the sightings (an event, a re-triggered incident, a failed check run), newest
+    first. When the monitor had more than it would page through, `complete` is False and
+    `count` is at least `len(times)`: a rate is then `len(times)` over the span they cover
+    (`span_start`). `checks` counts observations that showed the fault absent (a successful
+    check run), for monitors without a rate.
+    """
+
+    monitor: str  # "sentry", "pagerduty", "embedded", "github checks", ...
+    start: datetime
+    end: datetime
+    times: list[datetime] = Field(default_factory=list)
+    count: int = 0
+    complete: bool = True
+    checks: int = 0
+    links: list[str] = Field(default_factory=list)  # the monitor's pages for these sightings
+    note: str = ""  # what the monitor tied the fault to ("Sentry issue 42, release 1.4.2")
+
+    @property
+    def span_start(self) -> datetime:
+        """Where the counted span begins: `start`, or the oldest sighting kept when capped."""
+        if not self.complete and self.times:
+            return min(self.times)
+        return self.start
+
+
+class EventSource(Protocol):
+    """Where the agent asks whether a fault is still happening (rca, verify)."""
+
+    name: str
+
+    def count_events(self, fingerprint: str, since: datetime) -> int:
+        """Events with this fingerprint alertfix itself received since `since`."""
+        ...
+
+    def occurrences(self, alert: Alert, start: datetime, end: datetime,
+                    deploy: Deploy | None = None) -> Occurrences:
+        """The fault's sightings in [start, end) as the monitor that raised `alert` knows
+        them; `deploy` (when given) ties the fault to the monitor's release. Raises
+        Unavailable (port "monitor") when the monitor cannot answer now."""
+        ...
+
+    def resolve(self, alert: Alert, deploy: Deploy, note: str) -> str:
+        """Mark the fault fixed in the monitor (idempotent); says what was done, or "" when
+        this monitor has nothing to resolve."""
+        ...
 
 
 # ---------------------------------------------------------------- sandbox

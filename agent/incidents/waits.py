@@ -30,6 +30,8 @@ class DeployWait(BaseModel):
 class VerificationWait(BaseModel):
     waiting_for: Literal["verification window"] = "verification window"
     due: str  # ISO time after which verify runs
+    delayed: str = ""  # why the last check could not read the monitor
+    reading: str = ""  # what the monitors showed so far
 
 
 class CapacityWait(BaseModel):

@@ -105,8 +105,10 @@ def pull_request(state: IncidentState, runtime: Runtime[Context]) -> dict[str, A
         draft=confidence.band != "high"))
     if existed is None or existed.status != "open":
         kind = "Draft pull request" if pr.draft else "Pull request"
-        ctx.tracker.comment(ticket.key, f"{kind} for review: {pr.url} (branch `{branch}`; "
-                                        f"{chosen.fix_class}, confidence {confidence.score:.2f})")
+        usage = f"\n\n{state.model_usage.line()}" if state.model_usage else ""
+        ctx.tracker.comment(ticket.key, plain(
+            f"{kind} for review: {pr.url} (branch `{branch}`; {chosen.fix_class}, "
+            f"confidence {confidence.score:.2f}){usage}"))
     ctx.tracker.transition(ticket.key, TicketStatus.IN_REVIEW)
     return {"pull_request": pr, "confidence": confidence,
             "_summary": f"{'draft ' if pr.draft else ''}PR #{pr.number} on {branch}"}

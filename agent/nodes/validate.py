@@ -19,7 +19,10 @@ from agent.environment import describe, prepare
 from agent.environment import sandbox as env_sandbox
 from agent.nodes.base import stage
 from agent.nodes.environment import build_failure
+from agent.repair.base import RepairInput
 from agent.repair.inputs import build_input
+from agent.repair.llm import ModelRepair
+from agent.repair.llm_budget import Budget
 from agent.repair.preservation import Preservation
 from agent.repair.runner import ColdRunner, FallbackRunner, TestRunner, WarmWorker, WorkerError
 from agent.repair.search import Search
@@ -31,9 +34,9 @@ from agent.repair.validation import (
     outcomes,
     reproduction_from,
 )
-from agent.state import Environment, IncidentState
+from agent.state import Environment, IncidentState, ModelUsage, RootCause
 from tools import vcs
-from tools.ports import Sandbox
+from tools.ports import Alert, Sandbox
 from tools.repo_env import EnvBuildError
 
 COLD = "one test process per candidate"
@@ -63,6 +66,25 @@ def _lost(how: str, runner: TestRunner) -> str:
     if isinstance(runner, FallbackRunner) and runner.primary is None:
         return f"{COLD} after the warm worker was lost mid-search"
     return how
+
+
+def _ask_model(ctx: Context, search: Search, inp: RepairInput, alert: Alert, rc: RootCause,
+               incident: str) -> ModelUsage | None:
+    """The model's rounds after the engine's search, when configured and wanted."""
+    if ctx.model is None:
+        if ctx.settings.llm_mode != "off":
+            search.result.notes.append(f"llm_mode is {ctx.settings.llm_mode} but no model is "
+                                       "configured (ALERTFIX_LLM_PROVIDER)")
+        return None
+    repair = ModelRepair(ctx.model, ctx.settings, Budget.from_settings(ctx.settings))
+    why_not = repair.wanted(search.result.chosen)
+    if why_not is not None:
+        if ctx.settings.llm_mode != "off":
+            search.result.notes.append(f"model not asked: {why_not}")
+        return None
+    usage = repair.run(search, inp, alert, rc)
+    ctx.audit.record(incident, "model", **usage.model_dump(), tokens=usage.tokens)
+    return usage
 
 
 @stage("validate")
@@ -107,8 +129,10 @@ def validate(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
             confirm = confirm_on_disk(ColdRunner(sandbox, workdir, command), validator,
                                       timeout)
             searched = time.monotonic()
-            result = Search(validator, confirm, mutation_budget=ctx.settings.mutation_budget,
-                            seconds=ctx.settings.search_seconds).run(inp, state.candidates)
+            search = Search(validator, confirm, mutation_budget=ctx.settings.mutation_budget,
+                            seconds=ctx.settings.search_seconds)
+            result = search.run(inp, state.candidates)
+            usage = _ask_model(ctx, search, inp, alert, rc, state.incident_id)
             notes.append(f"timing: test runner ready in {ready - started:.1f} s, suite at the "
                          f"base {baseline.seconds:.1f} s, {len(result.validations)} "
                          f"candidate(s) in {time.monotonic() - searched:.1f} s "
@@ -124,6 +148,7 @@ def validate(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
         notes.append(f"the suite at the base did not run cleanly (exit {baseline.exit_code})")
     chosen = result.chosen
     update: dict[str, Any] = {
+        "model_usage": usage,
         "candidates": result.candidates, "validations": validations, "chosen": chosen,
         "regression_test": regression, "repair_notes": notes,
         "environment": env.model_copy(update={"runner": _lost(how, runner)}),

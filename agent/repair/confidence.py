@@ -24,6 +24,9 @@ def _kind(chosen: Candidate) -> tuple[float, str]:
     if chosen.strategy.startswith(FOLLOWS_CULPRIT):
         # (a partial revert is not one: it takes back part of what the culprit meant to ship)
         return 0.6, f"a fix that follows the culprit's own change ({chosen.strategy})"
+    if chosen.strategy.startswith("llm:"):
+        return 0.35, ("a fix written by a language model and proven by the tests: plausible, "
+                      "check the intent")
     if chosen.strategy.startswith("mutation"):
         return 0.35, "a fix found by search over small edits: plausible, check the intent"
     return 0.45, f"a fix of a known kind ({chosen.strategy})"

@@ -190,6 +190,14 @@ class Search:
                           "of time)"})
         return None, seeds
 
+    # -- the hook where other strategies' candidates (the model's: agent/repair/llm.py) join
+    def try_candidates(self, name: str, candidates: list[Candidate]) -> Candidate | None:
+        """Validate candidates proposed after the search, as a tier of their own (recorded in
+        the result like every other); the accepted one, if any. Not bound by the search's
+        deadline: the caller bounds its own rounds."""
+        return self._tier(name, candidates, deadline=False)[0]
+    # -- end of the hook
+
     def run(self, inp: RepairInput, proposals: list[Candidate]) -> SearchResult:
         self.corpus = trigrams(inp.repo_sources.values() or [inp.source])
         self.restored = removed_by_culprit(inp)

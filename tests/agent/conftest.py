@@ -59,7 +59,8 @@ def shop(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(home=tmp_path / ".alertfix", test_timeout_s=120, verify_window_s=0)
+    return Settings(home=tmp_path / ".alertfix", test_timeout_s=120, verify_window_s=0,
+                    verify_max_window_s=0)
 
 
 @pytest.fixture

@@ -51,6 +51,7 @@ def test_unknown_incident_is_a_clear_error(tmp_path: Path) -> None:
 def test_run_stops_at_review_and_approve_carries_it_to_done(
         tmp_path: Path, shop: Path, event: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ALERTFIX_VERIFY_WINDOW_S", "0")
+    monkeypatch.setenv("ALERTFIX_VERIFY_MAX_WINDOW_S", "0")
     home = tmp_path / "h"
     alert = tmp_path / "alert.json"
     alert.write_text(json.dumps(event))
@@ -73,7 +74,8 @@ def test_run_stops_at_review_and_approve_carries_it_to_done(
 
     tracker = LocalTracker(home / "tracker.db")
     assert [t.status.value for t in tracker.all()] == ["Done"]
-    assert "Fixed and verified" in tracker.comments("AF-1")[-1]
+    # One event, watched for no time (a window of 0 s here): closed, never "verified".
+    assert "Fixed, not verified by traffic" in tracker.comments("AF-1")[-1]
     report = IncidentService(Settings(home=home)).report("inc-1")
     assert report.state and report.state.verification and report.state.verification.passed
 
@@ -97,6 +99,7 @@ def test_reject_hands_the_ticket_back_to_a_human(
 def test_verification_waits_for_its_window_then_tick_closes(
         tmp_path: Path, shop: Path, event: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ALERTFIX_VERIFY_WINDOW_S", "3")
+    monkeypatch.setenv("ALERTFIX_VERIFY_MAX_WINDOW_S", "3")
     home = tmp_path / "h"
     alert = tmp_path / "alert.json"
     alert.write_text(json.dumps(event))

@@ -70,7 +70,8 @@ def test_an_incident_started_by_one_process_is_resumed_by_another(
         database_url: str, tmp_path: Path, shop: Path, event: dict[str, Any]) -> None:
     def runtime() -> IncidentService:  # a fresh process's view: nothing shared but the DB
         return IncidentService(Settings(home=tmp_path / "home", database_url=database_url,
-                                        test_timeout_s=120, verify_window_s=0))
+                                        test_timeout_s=120, verify_window_s=0,
+                                        verify_max_window_s=0))
 
     first = runtime()
     repo: RepoRef = first.register_local_repo(shop)

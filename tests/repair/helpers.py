@@ -73,16 +73,18 @@ class InProcessRunner:
     def run(self, files: dict[str, str], tests: list[str], timeout_s: float) -> TestRun:
         self.calls += 1
         source = files.get(self.path, self.base_source)
-        results = []
+        results, output = [], []
         for nodeid in tests or list(self.checks):
             try:
                 self.checks[nodeid](load(source))
-                outcome = "passed"
-            except Exception:
-                outcome = "failed"
-            results.append(TestCaseResult(nodeid=nodeid, outcome=outcome))
+                outcome, message = "passed", ""
+            except Exception as exc:
+                outcome, message = "failed", f"{type(exc).__name__}: {exc}"
+                output.append(f"FAILED {nodeid} - {message}")
+            results.append(TestCaseResult(nodeid=nodeid, outcome=outcome, message=message))
         failed = any(r.outcome == "failed" for r in results)
-        return TestRun(command=["in-process"], exit_code=1 if failed else 0, tests=results)
+        return TestRun(command=["in-process"], exit_code=1 if failed else 0, tests=results,
+                       output="\n".join(output))
 
 
 def search_with(inp: RepairInput, checks: dict[str, Any], reproduction: list[str],

@@ -36,7 +36,8 @@ REPO = {"full_name": "acme/shop", "default_branch": "main"}
 @pytest.fixture
 def app(settings: Settings) -> Iterator[FastAPI]:
     """Verification one second after the deploy, the server's timer checking often."""
-    app = create_app(reconfigured(settings, verify_window_s=1), tick_interval_s=0.2)
+    app = create_app(reconfigured(settings, verify_window_s=1,
+                                  verify_max_window_s=1), tick_interval_s=0.2)
     yield app
     app.state.worker.close()
 

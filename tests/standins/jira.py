@@ -14,7 +14,8 @@ Usage (a pytest fixture)::
     server.pat                              # bearer personal access token (Data Center)
     server.project                          # "SHOP"; issue types Bug and Task
 
-State: issues with summary, description, labels, priority, status, resolution and comments;
+State: issues with summary, description, labels, priority, status, resolution, comments and
+attachments (multipart `POST …/attachments` with `X-Atlassian-Token: no-check`);
 a workflow To Do → In Progress → In Review → Done → Reopened whose transitions are named
 differently from their target statuses (as real workflows are), and whose Done screen takes a
 resolution. JQL: `field = "value"` clauses joined by AND (project, labels, status, issuetype)
@@ -25,6 +26,7 @@ be withheld (`permissions=`) and faults injected with `fail(...)` from the base 
 from __future__ import annotations
 
 import base64
+import email.policy
 import itertools
 import re
 import secrets
@@ -32,6 +34,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.parser import BytesParser
 from typing import Any
 
 from tests.standins._http import Request, Response, StandInServer, json_response
@@ -79,6 +82,7 @@ class Issue:
     key: str
     fields: dict[str, Any]
     comments: list[dict[str, Any]] = field(default_factory=list)
+    attachments: list[dict[str, Any]] = field(default_factory=list)  # with their bytes
     created: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -146,6 +150,8 @@ class JiraStandIn(StandInServer):
                 **issue.fields,
                 "created": issue.created.strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
                 "comment": {"comments": issue.comments, "total": len(issue.comments)},
+                "attachment": [{k: v for k, v in a.items() if k != "data"}
+                               for a in issue.attachments],
             },
         }
 
@@ -173,6 +179,7 @@ class JiraStandIn(StandInServer):
         r("POST", _R + r"/issue", self._create)
         r("GET", _R + r"/issue/(?P<key>[^/]+)", self._get)
         r("POST", _R + r"/issue/(?P<key>[^/]+)/comment", self._comment)
+        r("POST", _R + r"/issue/(?P<key>[^/]+)/attachments", self._attach)
         r("GET", _R + r"/issue/(?P<key>[^/]+)/transitions", self._transitions)
         r("POST", _R + r"/issue/(?P<key>[^/]+)/transitions", self._transition)
 
@@ -340,6 +347,38 @@ class JiraStandIn(StandInServer):
                        "author": {"name": "alertfix"}, "created": "2026-01-01T00:00:00.000+0000"}
             found.comments.append(comment)
         return json_response(201, comment)
+
+    def _attach(self, req: Request) -> Response:
+        if denied := self._denied(req):
+            return denied
+        found = self._find(req)
+        if isinstance(found, Response):
+            return found
+        if req.headers.get("x-atlassian-token") != "no-check":  # Jira's XSRF check
+            return json_response(403, {"message": "XSRF check failed"})
+        content_type = req.headers.get("content-type", "")
+        message = BytesParser(policy=email.policy.HTTP).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + req.body)
+        parts = [p for p in message.iter_parts()
+                 if p.get_param("name", header="content-disposition") == "file"] \
+            if message.is_multipart() else []
+        if not parts:
+            return json_response(400, {"errorMessages": ["no file part named 'file'"]})
+        created = []
+        with self.lock:
+            for part in parts:
+                aid = next(self._ids)
+                data = part.get_payload(decode=True) or b""
+                attachment = {
+                    "self": f"{self.url}{_R}/attachment/{aid}", "id": str(aid),
+                    "filename": part.get_filename() or "file", "size": len(data),
+                    "mimeType": part.get_content_type(), "author": {"name": "alertfix"},
+                    "created": "2026-01-01T00:00:00.000+0000",
+                    "content": f"{self.url}/secure/attachment/{aid}/{part.get_filename()}",
+                    "data": data}
+                found.attachments.append(attachment)
+                created.append({k: v for k, v in attachment.items() if k != "data"})
+        return json_response(200, created)
 
     def _available(self, issue: Issue) -> list[Transition]:
         if "TRANSITION_ISSUES" not in self.permissions:

@@ -16,7 +16,7 @@ from typing import Any
 from sentry_sdk.envelope import Envelope
 
 from tools.monitors.sentry import parse_event
-from tools.ports import Alert, AlertParseError
+from tools.ports import Alert, AlertParseError, Deploy, Occurrences
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -126,7 +126,12 @@ def events_from_envelope(body: bytes) -> list[dict[str, Any]]:
     return events
 
 
+MAX_SIGHTINGS = 2000  # sightings kept per answer: enough for a rate and a chart
+
+
 class EventStore:
+    name = "embedded"
+
     def __init__(self, db_path: Path) -> None:
         db_path.parent.mkdir(parents=True, exist_ok=True)
         self.db_path = db_path
@@ -158,6 +163,25 @@ class EventStore:
                 (fingerprint, since.astimezone(UTC).isoformat()),
             ).fetchone()
         return int(row[0])
+
+    def occurrences(self, alert: Alert, start: datetime, end: datetime,
+                    deploy: Deploy | None = None) -> Occurrences:
+        span = (start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat())
+        with self._connect() as db:
+            count = db.execute(
+                "SELECT COUNT(*) FROM events WHERE fingerprint = ? AND received_at >= ?"
+                " AND received_at < ?", (alert.fingerprint, *span)).fetchone()[0]
+            rows = db.execute(
+                "SELECT received_at FROM events WHERE fingerprint = ? AND received_at >= ?"
+                " AND received_at < ? ORDER BY received_at DESC LIMIT ?",
+                (alert.fingerprint, *span, MAX_SIGHTINGS)).fetchall()
+        return Occurrences(monitor=self.name, start=start, end=end, count=int(count),
+                           complete=count <= MAX_SIGHTINGS,
+                           times=[datetime.fromisoformat(r[0]) for r in rows],
+                           note="events received by alertfix's own ingest")
+
+    def resolve(self, alert: Alert, deploy: Deploy, note: str) -> str:
+        return ""  # the embedded store keeps events, not issue states
 
     def latest(self, fingerprint: str | None = None) -> dict[str, Any] | None:
         query = "SELECT payload FROM events"

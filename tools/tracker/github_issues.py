@@ -16,7 +16,7 @@ from github.Issue import Issue
 from github.Repository import Repository
 
 from tools.github_auth import GITHUB_API, ErrorTypes, GitHubApp, RetryPolicy, call
-from tools.ports import Ticket, TicketDraft, TicketStatus
+from tools.ports import Attachment, Ticket, TicketDraft, TicketStatus
 from tools.tracker.jira import (
     TrackerAuthError,
     TrackerError,
@@ -119,6 +119,11 @@ class GitHubIssuesTracker:
                                                labels=labels),
             f"open an issue in {self.full_name}")
         return self._ticket(issue, draft.fingerprint)
+
+    def attach(self, key: str, attachment: Attachment) -> str:
+        """The REST API cannot upload a file to an issue, and a link into the repository
+        would need a commit on it; GitHub draws the attachment's Mermaid form in place."""
+        return attachment.markdown or f"_{attachment.alt}_"
 
     def comment(self, key: str, body: str) -> None:
         self._call(lambda: self._gh_repo.get_issue(int(key)).create_comment(body),

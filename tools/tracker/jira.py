@@ -15,6 +15,7 @@ incident. Every other failure is one `TrackerError` subclass with a message sayi
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -24,7 +25,7 @@ from typing import Any, TypeVar
 import requests
 from jira import JIRA, JIRAError
 
-from tools.ports import Ticket, TicketDraft, TicketStatus
+from tools.ports import Attachment, Ticket, TicketDraft, TicketStatus
 
 T = TypeVar("T")
 
@@ -301,6 +302,17 @@ class JiraTracker:
 
     def comment(self, key: str, body: str) -> None:
         self.call(lambda: self.client().add_comment(key, body), f"comment on {key}", "comment")
+
+    def attach(self, key: str, attachment: Attachment) -> str:
+        """`add_attachment` (`POST …/issue/KEY/attachments`), once per filename; Jira's wiki
+        markup embeds an attached image by name."""
+        what = f"attach {attachment.filename} to {key}"
+        issue = self.call(lambda: self.client().issue(key, fields="attachment"), what, "attach")
+        names = {a.filename for a in getattr(issue.fields, "attachment", None) or []}
+        if attachment.filename not in names:
+            self.call(lambda: self.client().add_attachment(
+                key, io.BytesIO(attachment.content), attachment.filename), what, "attach")
+        return f"!{attachment.filename}!"
 
     def transition(self, key: str, status: TicketStatus) -> Ticket:
         return self._move(key, status, "transition")

@@ -11,7 +11,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tools.ports import Ticket, TicketDraft, TicketStatus
+from tools.ports import Attachment, Ticket, TicketDraft, TicketStatus
 
 _ALLOWED: dict[TicketStatus, set[TicketStatus]] = {
     TicketStatus.OPEN: {TicketStatus.IN_PROGRESS, TicketStatus.DONE},
@@ -123,6 +123,22 @@ class LocalTracker:
                 "INSERT INTO comments (ticket_id, body, created_at) VALUES (?, ?, ?)",
                 (ticket_id, body, _now()),
             )
+
+    def attachment_dir(self, key: str) -> Path:
+        return self.db_path.parent / "attachments" / f"{self.prefix}-{self._id(key)}"
+
+    def attach(self, key: str, attachment: Attachment) -> str:
+        """The file under `attachments/KEY/` beside the database; a link to it."""
+        self.get(key)  # raises TicketNotFound for an unknown key
+        name = Path(attachment.filename).name  # never a path out of the folder
+        folder = self.attachment_dir(key)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(attachment.content)
+        return f"[{attachment.alt}]({(folder / name).resolve().as_uri()})"
+
+    def attachments(self, key: str) -> list[Path]:
+        folder = self.attachment_dir(key)
+        return sorted(folder.iterdir()) if folder.is_dir() else []
 
     def comments(self, key: str) -> list[str]:
         with self._connect() as db:
