@@ -25,7 +25,7 @@ from agent.context import Context, build_context
 from agent.graph import after_verify
 from agent.incidents.service import IncidentService
 from agent.incidents.waits import Tick
-from agent.nodes.finish import close, reopen
+from agent.nodes.finish import close, escalate, reopen
 from agent.nodes.verify import verify
 from agent.settings import Settings
 from agent.state import IncidentState, RepoRef
@@ -47,10 +47,12 @@ def _graph() -> Any:
     graph.add_node("verify", verify)
     graph.add_node("close", close)
     graph.add_node("reopen", reopen)
+    graph.add_node("escalate", escalate)  # where a refusing service sends an incident
     graph.add_edge(START, "verify")
     graph.add_conditional_edges("verify", after_verify)
     graph.add_edge("close", END)
     graph.add_edge("reopen", END)
+    graph.add_edge("escalate", END)
     return graph.compile(checkpointer=InMemorySaver())
 
 
