@@ -87,12 +87,13 @@ def test_forge_down_the_incident_waits_the_ticket_says_why_and_it_resumes(
         quick: Settings, shop: Path, event: dict[str, Any], outage: Outage) -> None:
     service = IncidentService(quick)
     repo: RepoRef = service.register_local_repo(shop)
+    # Down for as long as the test says, asking for 20 minutes: longer than a stage waits.
     outage.down(Unavailable("GitHub answered 503 Service Unavailable", port="forge",
-                            retry_after=30))  # down for as long as the test says
+                            retry_after=1200))
     report = service.receive(incoming("sentry", event), repo)
     assert report.status == "waiting for forge", report.status
     assert isinstance(report.wait, ServiceWait) and report.wait.stage == "pull_request"
-    assert outage.calls["forge"] == 3  # the first try and two retries
+    assert outage.calls["forge"] == 1  # not retried in the stage: it asked for longer
     assert report.state and report.state.ticket and report.state.pull_request is None
     tracker = LocalTracker(quick.home / "tracker.db")
     told = tracker.comments(report.state.ticket.key)[-1]
@@ -103,8 +104,8 @@ def test_forge_down_the_incident_waits_the_ticket_says_why_and_it_resumes(
         report.incident_id, "waiting for forge", None)
 
     comments = len(tracker.comments(report.state.ticket.key))
-    assert service.tick() == []  # not due yet: it waits ten minutes
-    still_down = service.tick(datetime.now(UTC) + timedelta(minutes=11))
+    assert service.tick(datetime.now(UTC) + timedelta(minutes=11)) == []  # Retry-After
+    still_down = service.tick(datetime.now(UTC) + timedelta(minutes=21))
     assert [r.status for r in still_down] == ["waiting for forge"]
     assert len(tracker.comments(report.state.ticket.key)) == comments  # told once, not per try
 
@@ -124,6 +125,7 @@ def test_tracker_down_the_audit_log_and_status_say_so_and_retry_resumes(
     outage.down(Unavailable("Jira answered 503", port="tracker"))
     report = service.receive(incoming("sentry", event), repo)
     assert report.status == "waiting for tracker"
+    assert outage.calls["tracker"] == 3  # the first try and two retries, then it waits
     waiting = [e for e in AuditLog(quick.home / "audit.log").entries(report.incident_id)
                if e["action"] == "waiting"]
     assert waiting and waiting[0]["detail"]["port"] == "tracker"
