@@ -12,7 +12,9 @@ from rich.console import Console
 from rich.markdown import Markdown
 from rich.table import Table
 
-from agent.runtime import AlertfixRuntime, Report, UnknownIncident
+from agent.incidents.alerts import incoming
+from agent.incidents.service import Busy, IncidentService, Report, UnknownIncident
+from agent.incidents.waits import ServiceWait, VerificationWait
 from agent.settings import Settings, unknown_settings
 from guardrails.redact import redact
 from tools.forge.local import LocalForge
@@ -65,11 +67,13 @@ def print_next_steps(report: Report) -> None:
                       f"  reject:  alertfix reject {report.incident_id}")
     elif report.waiting_for == "deploy":
         console.print(f"Merged. Once deployed: alertfix deployed {report.incident_id}")
-    elif report.waiting_for == "verification window" and report.interrupt:
-        delayed = report.interrupt.get("delayed")
+    elif isinstance(report.wait, VerificationWait):
+        delayed = report.wait.delayed
         console.print(f"{delayed.capitalize() if delayed else 'Deployed.'} Verification is due "
-                      f"at {report.interrupt.get('due')}; `alertfix tick` runs it then.",
-                      markup=False)
+                      f"at {report.wait.due}; `alertfix tick` runs it then.", markup=False)
+    elif isinstance(report.wait, ServiceWait):
+        console.print(f"Waiting for the {report.wait.port}: {report.wait.reason}\n"
+                      f"  try again now: alertfix retry {report.incident_id}", markup=False)
     elif state and state.outcome == "escalated":
         console.print(f"Escalated to a human: {state.escalation}", markup=False)
 
@@ -82,6 +86,8 @@ def _runtime_call(call: Any) -> Report:
         return result
     except UnknownIncident as exc:
         raise _fail(str(exc.args[0])) from None
+    except Busy as exc:
+        raise _fail(f"{exc}; try again in a moment", 1) from None
     except AlertParseError:
         raise
     except Unavailable as exc:  # after the adapter's own bounded retries
@@ -150,15 +156,16 @@ def run(
     settings = _settings(home)
     if source == "pagerduty" and isinstance(payload, dict) and "alerts" not in payload:
         payload = _with_pagerduty_alerts(settings, payload)
-    runtime = AlertfixRuntime(settings)
     try:
-        repo_ref = runtime.register_local_repo(repo, branch)
-    except Exception as exc:
-        raise _fail(f"{repo} is not a usable git repository ({type(exc).__name__})") from None
-    try:
-        report = _runtime_call(lambda: runtime.start(source, payload, repo_ref))
+        parsed = incoming(source, payload)
     except AlertParseError as exc:
         raise _fail(f"{alert}: {exc}") from None
+    service = IncidentService(settings)
+    try:
+        repo_ref = service.register_local_repo(repo, branch)
+    except Exception as exc:
+        raise _fail(f"{repo} is not a usable git repository ({type(exc).__name__})") from None
+    report = _runtime_call(lambda: service.receive(parsed, repo_ref))
     print_timeline(report)
     print_next_steps(report)
 
@@ -184,8 +191,8 @@ def _with_pagerduty_alerts(settings: Settings, payload: dict[str, Any]) -> dict[
 @app.command()
 def approve(incident: str, by: str = "reviewer", home: HomeOption = None) -> None:
     """Approve the incident's PR (embedded mode: the local forge merges, as a reviewer would)."""
-    runtime = AlertfixRuntime(_settings(home))
-    report = _runtime_call(lambda: runtime.approve(incident, by))
+    service = IncidentService(_settings(home))
+    report = _runtime_call(lambda: service.approve(incident, by))
     print_timeline(report)
     print_next_steps(report)
 
@@ -193,16 +200,16 @@ def approve(incident: str, by: str = "reviewer", home: HomeOption = None) -> Non
 @app.command()
 def reject(incident: str, by: str = "reviewer", home: HomeOption = None) -> None:
     """Reject the incident's PR: it is closed unmerged and the ticket goes back to a human."""
-    runtime = AlertfixRuntime(_settings(home))
-    report = _runtime_call(lambda: runtime.reject(incident, by))
+    service = IncidentService(_settings(home))
+    report = _runtime_call(lambda: service.reject(incident, by))
     print_next_steps(report)
 
 
 @app.command()
 def deployed(incident: str, environment: str = "production", home: HomeOption = None) -> None:
     """Say the merged fix is deployed (embedded mode records the deploy tag); then verify."""
-    runtime = AlertfixRuntime(_settings(home))
-    report = _runtime_call(lambda: runtime.deployed(incident, environment))
+    service = IncidentService(_settings(home))
+    report = _runtime_call(lambda: service.deployed(incident, environment))
     print_timeline(report)
     print_next_steps(report)
 
@@ -210,30 +217,47 @@ def deployed(incident: str, environment: str = "production", home: HomeOption = 
 @app.command()
 def tick(home: HomeOption = None) -> None:
     """Resume incidents whose verification window has passed (run it from cron or a timer)."""
-    reports = AlertfixRuntime(_settings(home)).tick()
+    reports = IncidentService(_settings(home)).tick()
     for report in reports:
         print_next_steps(report)
     if not reports:
-        console.print("No incident is due for verification.")
+        console.print("No incident is due.")
 
 
 @app.command()
-def status(home: HomeOption = None) -> None:
-    """List incidents and where each one stands."""
-    runtime = AlertfixRuntime(_settings(home))
+def retry(incident: str, by: str = "operator", home: HomeOption = None) -> None:
+    """Try again now an incident that waits for a service (or stopped on an error)."""
+    service = IncidentService(_settings(home))
+    report = _runtime_call(lambda: service.retry(incident, by))
+    print_timeline(report)
+    print_next_steps(report)
+
+
+@app.command()
+def status(
+    home: HomeOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per incident")] = False,
+) -> None:
+    """List incidents and where each one stands (read from the store: cheap at any size)."""
+    service = IncidentService(_settings(home))
+    rows = service.store.all()
+    if as_json:
+        for row in rows:
+            waiting = json.loads(row.waiting) if row.waiting else None
+            typer.echo(json.dumps({
+                "id": row.incident_id, "fingerprint": row.fingerprint, "stage": row.status,
+                "ticket": row.ticket, "pull_request": row.pull_request,
+                "occurrences": row.occurrences, "waiting": waiting}))
+        return
     table = Table(title="alertfix incidents")
-    for column in ("incident", "ticket", "alert", "stage", "pull request"):
+    for column in ("incident", "ticket", "fingerprint", "stage", "pull request"):
         table.add_column(column, overflow="fold")
-    for report in runtime.incidents():
-        state = report.state
-        alert = state.alert if state else None
-        table.add_row(
-            report.incident_id,
-            f"{state.ticket.key} ({state.ticket.status})" if state and state.ticket else "",
-            f"{alert.exception_type}: {alert.exception_message}"[:60] if alert else "",
-            report.status,
-            f"#{state.pull_request.number} {state.pull_request.status}"
-            if state and state.pull_request else "")
+    for row in rows:
+        stage = row.status
+        if row.waiting and (wait := json.loads(row.waiting)).get("reason"):
+            stage += f": {wait['reason']}"
+        table.add_row(row.incident_id, row.ticket or "", row.fingerprint[:12], stage,
+                      row.pull_request or "")
     console.print(table)
 
 
@@ -241,13 +265,13 @@ def status(home: HomeOption = None) -> None:
 def explain(incident: str, home: HomeOption = None) -> None:
     """Show an incident's ticket, root cause and pull request."""
     settings = _settings(home)
-    runtime = AlertfixRuntime(settings)
-    report = _runtime_call(lambda: runtime.report(runtime.incident_id(incident)))
+    service = IncidentService(settings)
+    report = _runtime_call(lambda: service.report(service.incident_id(incident)))
     print_timeline(report)
     state = report.state
     if state is None:
         raise _fail(f"{incident} has not started")
-    context = runtime.context(state.repo)
+    context = service.context(state.repo)
     if state.ticket and isinstance(context.tracker, LocalTracker):
         tracker = context.tracker
         ticket = tracker.get(state.ticket.key)
@@ -298,6 +322,19 @@ def serve(host: str = "127.0.0.1", port: int = 8000, home: HomeOption = None) ->
     from agent.server.app import serve as run_server
 
     run_server(_settings(home), host, port)
+
+
+@app.command()
+def worker(
+    home: HomeOption = None,
+    tick_interval: Annotated[float, typer.Option(help="seconds between timer checks")] = 30.0,
+) -> None:
+    """Run incidents from the Celery queue (ALERTFIX_QUEUE=celery; broker ALERTFIX_BROKER_URL,
+    state in ALERTFIX_DATABASE_URL). Start as many as you like, on any machines."""
+    from agent.server.tasks import run_worker
+
+    settings = _settings(home)
+    run_worker(settings, tick_interval)
 
 
 @app.command()

@@ -5,7 +5,9 @@ Which adapter runs is configuration, looked up in the tables below, never an `if
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import fcntl
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +60,16 @@ class Context:
         """alertfix's own clone of the repository (never a person's checkout)."""
         return self.settings.home / "repos" / self.repo.name
 
+    @contextlib.contextmanager
+    def workspace_lock(self) -> Iterator[None]:
+        """Workers sharing a home take turns writing to the workspace clone (fetches,
+        branch commits): two at once would fight over its ref locks."""
+        self.workspace.parent.mkdir(parents=True, exist_ok=True)
+        name = f".{self.repo.name.replace('/', '_')}.lock"
+        with (self.workspace.parent / name).open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
     def monitor_for(self, source: str) -> EventSource:
         """The EventSource of the monitor that raised an alert from `source`."""
         return self.monitors.get(source, self.events)
@@ -65,7 +77,8 @@ class Context:
     def clone(self) -> git.Repo:
         """The workspace clone, fetched up to date with the forge. It is closed (with its
         `git cat-file` processes) when the stage that asked for it ends."""
-        self.forge.sync(self.workspace)
+        with self.workspace_lock():
+            self.forge.sync(self.workspace)
         repo = git.Repo(self.workspace)
         self._opened.append(repo)
         return repo

@@ -25,7 +25,9 @@ from typing import Any
 import git
 from fastapi import FastAPI
 
-from agent.runtime import AlertfixRuntime, Report
+from agent.incidents.alerts import incoming
+from agent.incidents.service import IncidentService, Report
+from agent.incidents.waits import Deployed
 from agent.server.background import serve_in_thread
 from agent.server.ingest import ingest_router
 from agent.settings import Settings
@@ -188,7 +190,7 @@ def run_demo(directory: Path, say: Callable[[str], None]) -> DemoResult:
     # the ticket closes as fixed, not verified by traffic (one request proves little).
     settings = Settings(home=directory / ".alertfix", ingest_keys=[DSN_KEY], verify_window_s=0,
                         verify_max_window_s=0)
-    runtime = AlertfixRuntime(settings)
+    runtime = IncidentService(settings)
     store = EventStore(settings.home / "events.db")
     inbox = _Inbox()
     app = FastAPI()
@@ -205,7 +207,7 @@ def run_demo(directory: Path, say: Callable[[str], None]) -> DemoResult:
         alert_file.write_text(json.dumps(event, indent=2))
 
         repo_ref = runtime.register_local_repo(service)
-        report = runtime.start("sentry", event, repo_ref)
+        report = runtime.receive(incoming("sentry", event), repo_ref)
         if report.waiting_for != "review":
             return DemoResult(report, False, service, alert_file)
         assert report.state and report.state.pull_request
@@ -221,7 +223,7 @@ def run_demo(directory: Path, say: Callable[[str], None]) -> DemoResult:
         response = send_traffic(deployed_code, dsn, shipped.sha, GUEST_CHECKOUT)
         say(f"Deployed {shipped.sha[:10]} as {shipped.name}; the same guest checkout now "
             f"answers {response}.")
-        report = runtime.resume(report.incident_id, {"environment": shipped.environment})
+        report = runtime.resume(report.incident_id, Deployed(environment=shipped.environment))
     ok = bool(report.state and report.state.outcome == "closed"
               and report.state.verification and report.state.verification.passed)
     return DemoResult(report, ok, service, alert_file)

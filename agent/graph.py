@@ -2,7 +2,7 @@
 
 intake → ticket → admit → environment → rca → repair → validate → confirm → pull_request → review ⏸
          ⇅ queue ⏸                                                    → deploy ⏸ → verify ⏸ → close
-admit, environment, rca, repair, validate, pull_request, review ─→ escalate
+every stage after intake ─→ escalate (a refusal from a service escalates from anywhere)
                                                                       verify ─→ reopen
 (queue: the policy's caps on open PRs and incidents per hour; confirm: the reproduction run
 at the culprit and its parent; environment: the repository's own interpreter, dependencies
@@ -28,6 +28,14 @@ from agent.nodes.validate import validate
 from agent.nodes.verify import verify
 from agent.nodes.waits import deploy, review
 from agent.state import IncidentState
+
+
+def after_ticket(state: IncidentState) -> Literal["admit", "escalate"]:
+    return "escalate" if state.escalation else "admit"
+
+
+def after_confirm(state: IncidentState) -> Literal["pull_request", "escalate"]:
+    return "escalate" if state.escalation else "pull_request"
 
 
 def after_admit(state: IncidentState) -> Literal["environment", "queue", "escalate"]:
@@ -60,16 +68,22 @@ def after_pull_request(state: IncidentState) -> Literal["review", "escalate"]:
 
 
 def after_review(state: IncidentState) -> Literal["deploy", "escalate", "review"]:
+    if state.escalation:
+        return "escalate"
     if state.review == "approved":
         return "deploy"
     return "escalate" if state.review == "rejected" else "review"
 
 
-def after_deploy(state: IncidentState) -> Literal["verify", "deploy"]:
+def after_deploy(state: IncidentState) -> Literal["verify", "deploy", "escalate"]:
+    if state.escalation:
+        return "escalate"
     return "verify" if state.deploy else "deploy"
 
 
-def after_verify(state: IncidentState) -> Literal["close", "reopen", "verify"]:
+def after_verify(state: IncidentState) -> Literal["close", "reopen", "verify", "escalate"]:
+    if state.escalation:
+        return "escalate"
     if state.verification is None:
         return "verify"  # woken before the window ended
     return "close" if state.verification.passed else "reopen"
@@ -88,14 +102,14 @@ def build_graph() -> StateGraph[IncidentState, Context, IncidentState, IncidentS
         graph.add_node(name, node)
     graph.add_edge(START, "intake")
     graph.add_edge("intake", "ticket")
-    graph.add_edge("ticket", "admit")
+    graph.add_conditional_edges("ticket", after_ticket)
     graph.add_conditional_edges("admit", after_admit)
     graph.add_edge("queue", "admit")
     graph.add_conditional_edges("environment", after_environment)
     graph.add_conditional_edges("rca", after_rca)
     graph.add_conditional_edges("repair", after_repair)
     graph.add_conditional_edges("validate", after_validate)
-    graph.add_edge("confirm", "pull_request")
+    graph.add_conditional_edges("confirm", after_confirm)
     graph.add_conditional_edges("pull_request", after_pull_request)
     graph.add_conditional_edges("review", after_review)
     graph.add_conditional_edges("deploy", after_deploy)

@@ -55,6 +55,26 @@ class Settings(BaseSettings):
         None, description="postgresql://… to keep checkpoints and incidents in Postgres "
         "(scale-out: servers and workers share it); SQLite in home when unset")
 
+    queue: Literal["embedded", "celery"] = Field(
+        "embedded", description="embedded: incidents run in the server process; celery: "
+        "`alertfix worker` processes run them (scale-out; state in Postgres)")
+    broker_url: str = Field("redis://127.0.0.1:6379/0", description="the Celery broker "
+                            "for the celery queue: redis://… or amqp://… (RabbitMQ)")
+    broker_queue: str = Field("alertfix", description="the Celery queue's name (one per "
+                              "alertfix installation sharing a broker)")
+    lease_s: float = Field(60.0, description="a worker's hold on an incident, renewed while "
+                           "it runs; a killed worker's incident is taken over after it")
+    redeliver_after_s: float = Field(300.0, description="a delivery acknowledged and not "
+                                     "worked on this long is queued again")
+    service_retries: int = Field(3, description="retries of a stage whose service is "
+                                 "unavailable before the incident waits for it")
+    service_backoff_s: float = Field(2.0, description="first retry delay (doubles each time; "
+                                     "a service's Retry-After wins when longer)")
+    service_backoff_max_s: float = Field(30.0, description="longest in-stage retry delay; "
+                                         "a longer Retry-After makes the incident wait")
+    service_wait_s: float = Field(300.0, description="how long a waiting incident waits "
+                                  "before `tick` tries its service again (doubling)")
+
     tracker: Literal["local", "jira", "github"] = "local"
     forge: Literal["local", "github"] = "local"
 

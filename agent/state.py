@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import operator
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -242,9 +242,8 @@ Outcome = Literal["closed", "escalated", "reopened"]
 class IncidentState(BaseModel):
     incident_id: str
     source: str
-    raw_alert: dict[str, Any]
     repo: RepoRef
-    alert: Alert | None = None
+    alert: Alert | None = None  # parsed and redacted at the edge (agent/incidents/alerts.py)
     ticket: Ticket | None = None
     root_cause: RootCause | None = None
     regression_test: RegressionTest | None = None

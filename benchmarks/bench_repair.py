@@ -170,7 +170,8 @@ def throughput(candidates: int, cold: int, deps: bool = False) -> dict[str, obje
 
 
 def case_times(cases: Path, only: list[str]) -> dict[str, object]:
-    from agent.runtime import AlertfixRuntime
+    from agent.incidents.alerts import incoming
+    from agent.incidents.service import IncidentService
     from evals.cases_io import build_repository, load_case
     from evals.harness import eval_settings, recorded_api
     from evals.recorded_api import complete_payload
@@ -183,12 +184,12 @@ def case_times(cases: Path, only: list[str]) -> dict[str, object]:
         with tempfile.TemporaryDirectory(prefix="bench-case-") as tmp:
             scratch = Path(tmp)
             repo_dir = build_repository(case, scratch / case.id)
-            runtime = AlertfixRuntime(eval_settings(scratch / ".alertfix", case))
+            runtime = IncidentService(eval_settings(scratch / ".alertfix", case))
             repo = runtime.register_local_repo(repo_dir, case.repo.default_branch,
                                                case.repo.test_argv())
             with recorded_api(case.api_dir):
                 payload = complete_payload(case.source, case.alert_payload(), case.api_dir)
-                report = runtime.start(case.source, payload, repo)
+                report = runtime.receive(incoming(case.source, payload), repo)
         state = report.state
         if state is None or state.chosen is None:
             times[case.id] = None

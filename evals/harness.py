@@ -37,7 +37,8 @@ from rich.progress import (
 )
 
 from agent.environment import sandbox_of, test_command
-from agent.runtime import AlertfixRuntime
+from agent.incidents.alerts import incoming
+from agent.incidents.service import IncidentService
 from agent.settings import Settings
 from agent.state import IncidentState
 from evals import scorers
@@ -190,14 +191,14 @@ def run_case(folder: Path, model: ModelChoice | None = None) -> CaseResult:
             repo_dir = build_repository(case, scratch / case.id)
             payload = case.alert_payload()
             settings = eval_settings(scratch / ".alertfix", case, model)
-            runtime = AlertfixRuntime(settings)
+            runtime = IncidentService(settings)
             repo = runtime.register_local_repo(repo_dir, case.repo.default_branch,
                                                case.repo.test_argv(), python=case.repo.python,
                                                setup=case.repo.setup_command())
             with recorded_api(case.api_dir):
                 alert_at = time.monotonic()
                 payload = complete_payload(case.source, payload, case.api_dir)
-                report = runtime.start(case.source, payload, repo)
+                report = runtime.receive(incoming(case.source, payload), repo)
                 seconds = time.monotonic() - alert_at
             if report.state is None:
                 raise RuntimeError(f"the incident did not start ({report.status})")

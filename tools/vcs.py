@@ -29,10 +29,28 @@ def clone(url: str, dest: Path, *, bare: bool = False) -> git.Repo:
     Repo (`with vcs.clone(...) as repo:`): an open one keeps `git cat-file` processes."""
     if (dest / ("HEAD" if bare else ".git")).exists():
         repo = git.Repo(dest)
+        drop_broken_worktrees(repo)
         repo.git.fetch("origin", "--prune", "--tags", "--force")
         return repo
     dest.parent.mkdir(parents=True, exist_ok=True)
     return git.Repo.clone_from(url, dest, bare=bare, no_hardlinks=True)
+
+
+def drop_broken_worktrees(repo: git.Repo) -> list[str]:
+    """Forget the worktrees a killed process left half made (a HEAD naming no commit):
+    every later fetch would fail on them. Returns their names."""
+    admin = Path(repo.git_dir) / "worktrees"
+    dropped = []
+    for entry in sorted(admin.iterdir()) if admin.is_dir() else []:
+        head = entry / "HEAD"
+        ref = head.read_text().strip().removeprefix("ref: ") if head.exists() else ""
+        if ref.startswith("refs/") or (ref and resolve(repo, ref)):
+            continue  # a branch (perhaps not made yet) or a commit that exists
+        shutil.rmtree(entry, ignore_errors=True)
+        dropped.append(entry.name)
+    if dropped:
+        repo.git.worktree("prune")
+    return dropped
 
 
 def resolve(repo: git.Repo, rev: str) -> str | None:

@@ -13,9 +13,9 @@ from typing import Any
 
 import git
 from langgraph.runtime import Runtime
-from langgraph.types import interrupt
 
 from agent.context import Context
+from agent.incidents.waits import CapacityWait, wait
 from agent.nodes.base import stage
 from agent.state import IncidentState
 from guardrails.actions import check_alert_allowed, check_rate
@@ -71,5 +71,5 @@ def admit(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
 
 @stage("queue")
 def queue(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
-    interrupt({"waiting_for": "capacity", "reason": state.queued})
+    wait(CapacityWait(reason=state.queued))
     return {"_summary": "re-checking the policy's caps"}

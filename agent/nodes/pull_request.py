@@ -87,8 +87,9 @@ def pull_request(state: IncidentState, runtime: Runtime[Context]) -> dict[str, A
     message = f"{headline} ({ticket.key})\n\n{chosen.description}.\n"
     if regression is not None:
         message += f"\nRegression test: {regression.nodeid}\n"
-    vcs.commit_on_branch(repo, branch, rc.base_sha, files, plain(message))
-    ctx.forge.push_branch(ctx.workspace, branch)
+    with ctx.workspace_lock():
+        vcs.commit_on_branch(repo, branch, rc.base_sha, files, plain(message))
+        ctx.forge.push_branch(ctx.workspace, branch)
     body = text(
         "pull_request.md.j2", ticket=ticket, alert=alert, rc=rc, candidate=chosen,
         regression=regression, validation=validation, tried=len(state.validations),

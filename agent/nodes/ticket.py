@@ -1,4 +1,5 @@
-"""ticket: one ticket per fingerprint. A new fault files one; a known one gets a comment."""
+"""ticket: one ticket per fingerprint. A new fault files one; a known one is told of the
+occurrence (the one rule for that: agent/incidents/occurrences.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import Context
+from agent.incidents.occurrences import tell_ticket
 from agent.nodes.base import stage, text, title
 from agent.state import IncidentState
 from tools.ports import TicketDraft, TicketStatus
@@ -26,14 +28,12 @@ def ticket(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
         # This incident filed it before a crash or resume: nothing more to do.
         return {"ticket": existing, "_summary": f"{existing.key} (already filed)"}
     if existing and existing.status != TicketStatus.DONE:
-        tracker.comment(existing.key, text(
-            "occurrence.md.j2", alert=alert, incident_id=state.incident_id, recurrence=False))
+        tell_ticket(tracker, existing.key, alert, state.incident_id)
         found = tracker.transition(existing.key, TicketStatus.IN_PROGRESS)
         return {"ticket": found, "_summary": f"{found.key}: new occurrence, commented"}
     if existing:  # Done before: the fault is back
         tracker.transition(existing.key, TicketStatus.REOPENED)
-        tracker.comment(existing.key, text(
-            "occurrence.md.j2", alert=alert, incident_id=state.incident_id, recurrence=True))
+        tell_ticket(tracker, existing.key, alert, state.incident_id, recurrence=True)
         found = tracker.transition(existing.key, TicketStatus.IN_PROGRESS)
         return {"ticket": found, "_summary": f"{found.key}: fault is back, reopened"}
     crash = alert.crash_frame

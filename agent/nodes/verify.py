@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from langgraph.runtime import Runtime
-from langgraph.types import interrupt
 
 from agent.context import Context
 from agent.environment import sandbox, test_command
+from agent.incidents.waits import VerificationWait, wait
 from agent.nodes.admit import repository_policy
 from agent.nodes.base import plain, stage
 from agent.state import IncidentState, Verification
@@ -81,12 +81,12 @@ def _chart(readings: list[Reading], shipped: Deploy, now: datetime) -> dict[str,
     return {"chart": series, "chart_bucket_s": width}
 
 
-def _wait(due: datetime, **payload: Any) -> dict[str, Any]:
-    # Before interrupt(): reads only. On resume the node runs again from the top with fresh
+def _wait(due: datetime, delayed: str = "", reading: str = "") -> dict[str, Any]:
+    # Before wait(): reads only. On resume the node runs again from the top with fresh
     # readings; when it is still not time, the router brings it back here to wait anew.
-    interrupt({"waiting_for": "verification window", "due": due.isoformat(), **payload})
-    return {"_summary": payload.get("delayed") or f"not conclusive yet: next check at "
-                                                  f"{due:%Y-%m-%d %H:%M:%S} UTC"}
+    wait(VerificationWait(due=due.isoformat(), delayed=delayed, reading=reading))
+    return {"_summary": delayed or f"not conclusive yet: next check at "
+                                   f"{due:%Y-%m-%d %H:%M:%S} UTC"}
 
 
 @stage("verify")

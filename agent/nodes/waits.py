@@ -1,8 +1,9 @@
 """review and deploy: the two durable waits for people and systems outside alertfix.
 
-Each node pauses with `interrupt()`; whatever resumes it (CLI, webhook, dashboard), the
-forge and the deploy history are asked for the truth rather than trusting the resume value.
-Code before `interrupt()` runs again on resume, so it has no side effects.
+Each node pauses with `wait()` (typed: agent/incidents/waits.py); whatever resumes it (CLI,
+webhook, dashboard), the forge and the deploy history are asked for the truth rather than
+trusting the resume value.
+Code before `wait()` runs again on resume, so it has no side effects.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from langgraph.runtime import Runtime
-from langgraph.types import interrupt
 
 from agent.context import Context
+from agent.incidents.waits import DeployWait, ReviewDecision, ReviewWait, wait
 from agent.nodes.base import stage
 from agent.state import IncidentState
 from tools import vcs
@@ -23,9 +24,9 @@ from tools import vcs
 def review(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
     pr = state.pull_request
     assert pr is not None
-    answer = interrupt({"waiting_for": "review", "pull_request": pr.number, "url": pr.url})
-    decision = answer.get("decision") if isinstance(answer, dict) else None
-    by = answer.get("by", "a reviewer") if isinstance(answer, dict) else "a reviewer"
+    answer = wait(ReviewWait(pull_request=pr.number, url=pr.url))
+    decision = answer.decision if isinstance(answer, ReviewDecision) else None
+    by = answer.by if isinstance(answer, ReviewDecision) else "a reviewer"
     current = runtime.context.forge.get_pull_request(pr.number)
     if current.status == "merged":
         return {"pull_request": current, "review": "approved",
@@ -42,7 +43,7 @@ def review(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
 def deploy(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
     pr = state.pull_request
     assert pr is not None and pr.merge_commit
-    interrupt({"waiting_for": "deploy", "merge_commit": pr.merge_commit})
+    wait(DeployWait(merge_commit=pr.merge_commit))
     ctx = runtime.context
     repo = ctx.clone()
     shipped = vcs.deploy_containing(repo, ctx.deploys.deploys(), pr.merge_commit)

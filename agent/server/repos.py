@@ -11,15 +11,15 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from agent.runtime import AlertfixRuntime
+from agent.incidents.service import IncidentService
 from agent.settings import ServiceRepository, Settings
 from agent.state import RepoRef
 
 
 class RepositoryMap:
-    def __init__(self, settings: Settings, runtime: AlertfixRuntime) -> None:
+    def __init__(self, settings: Settings, service: IncidentService) -> None:
         self.settings = settings
-        self.runtime = runtime
+        self.service = service
         self._refs: dict[str, RepoRef] = {}
         self._lock = threading.Lock()
 
@@ -41,7 +41,7 @@ class RepositoryMap:
 
     def _ref(self, service: ServiceRepository) -> RepoRef:
         if self.settings.forge == "local":
-            return self.runtime.register_local_repo(
+            return self.service.register_local_repo(
                 Path(service.repository), service.default_branch, service.test_command,
                 service.python, service.setup)
         return RepoRef(name=service.repository,

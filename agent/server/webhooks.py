@@ -1,8 +1,10 @@
 """`POST /webhooks/sentry`, `/webhooks/pagerduty`, `/webhooks/github`.
 
 Each handler reads the body within its limit (413), checks the signature over the raw bytes
-and the timestamp where there is one (401), parses and checks the shape (400), drops retries
-by delivery id (200, `duplicate`), and queues the work (202). Nothing runs before the answer.
+and the timestamp where there is one (401), parses and checks the shape (400), records the
+delivery in the store, durably, once per delivery id (a retry: 200, `duplicate`), queues its
+id and answers 202. The store down: 503, and the sender retries. Nothing runs before the
+answer.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
+from agent.incidents.store import Store, StoreUnavailable
 from agent.server.delivery import delivery_id, parse_json, read_body, reject
-from agent.server.dispatcher import AlertJob, GitHubJob, Job, PagerDutyJob, SentryIssueJob
-from agent.server.workers import QueueFull, Worker
+from agent.server.dispatcher import Job
+from agent.server.workers import WorkQueue
 from agent.settings import Settings
 from tools.monitors import github_events, pagerduty, sentry
 from tools.monitors.sentry import as_dict
@@ -31,17 +35,22 @@ SENTRY_ISSUE_ACTIONS = frozenset({"created", "unresolved"})
 PAGERDUTY_HANDLED = frozenset({"incident.triggered", "incident.reopened", "incident.resolved"})
 
 
-def _names(*values: Any) -> tuple[str, ...]:
-    return tuple(str(v) for v in values if v not in (None, ""))
+def _names(*values: Any) -> list[str]:
+    return [str(v) for v in values if v not in (None, "")]
 
 
-def queue_job(request: Request, worker: Worker, delivery: str, job: Job) -> JSONResponse:
-    """Queue a verified delivery once: a retry of one already queued is a no-op."""
+async def accept(request: Request, store: Store, work: WorkQueue, delivery: str,
+                 job: Job) -> JSONResponse:
+    """Record a verified delivery durably, once, then queue it: a retry is a no-op."""
     try:
-        if not worker.submit(delivery, job):
-            return JSONResponse({"duplicate": True}, status_code=200)
-    except QueueFull:
-        raise reject(request, 503, "alertfix is busy; retry later") from None
+        first = await run_in_threadpool(store.add_delivery, delivery,
+                                        delivery.split(":", 1)[0], job.model_dump_json())
+    except StoreUnavailable:
+        raise reject(request, 503, "alertfix cannot record deliveries now; retry later"
+                     ) from None
+    if not first:
+        return JSONResponse({"duplicate": True}, status_code=200)
+    work.submit("delivery", delivery)
     return JSONResponse({"accepted": True}, status_code=202)
 
 
@@ -49,7 +58,7 @@ def ignored(reason: str) -> JSONResponse:
     return JSONResponse({"ignored": reason}, status_code=202)
 
 
-def webhook_router(settings: Settings, worker: Worker) -> APIRouter:
+def webhook_router(settings: Settings, store: Store, work: WorkQueue) -> APIRouter:
     router = APIRouter(prefix="/webhooks")
     limit = settings.webhook_max_bytes
 
@@ -78,7 +87,8 @@ def webhook_router(settings: Settings, worker: Worker) -> APIRouter:
             if payload.get("action") not in SENTRY_ISSUE_ACTIONS:
                 return ignored(f"issue {str(payload.get('action'))[:40]}")
             project = as_dict(issue.get("project"))
-            job = SentryIssueJob(payload, _names(project.get("slug"), project.get("id")))
+            job = Job(kind="sentry_issue", payload=payload,
+                      names=_names(project.get("slug"), project.get("id")))
         elif resource in ("event_alert", "error", None):  # None: the legacy plugin body
             try:
                 event = sentry.checked_event(payload)  # parsed in full by the worker
@@ -86,11 +96,11 @@ def webhook_router(settings: Settings, worker: Worker) -> APIRouter:
                 raise reject(request, 400, str(exc)) from None
             if event.get("event_id"):  # signed, unlike Request-ID; one occurrence, one run
                 delivery = f"sentry:event:{str(event['event_id'])[:100]}"
-            job = AlertJob("sentry", payload, _names(
+            job = Job(kind="alert", source="sentry", payload=payload, names=_names(
                 event.get("project"), payload.get("project"), payload.get("project_name")))
         else:
             raise reject(request, 400, f"unknown Sentry-Hook-Resource {resource[:40]!r}")
-        return queue_job(request, worker, delivery, job)
+        return await accept(request, store, work, delivery, job)
 
     @router.post("/pagerduty")
     async def pagerduty_webhook(request: Request) -> JSONResponse:
@@ -112,7 +122,8 @@ def webhook_router(settings: Settings, worker: Worker) -> APIRouter:
         # The event id is inside the signed body: retries share it, forgers cannot pick it.
         delivery = delivery_id("pagerduty", event.id or request.headers.get("x-webhook-id"),
                                body)
-        return queue_job(request, worker, delivery, PagerDutyJob(payload, event))
+        return await accept(request, store, work, delivery,
+                            Job(kind="pagerduty", payload=payload))
 
     @router.post("/github")
     async def github_webhook(request: Request) -> JSONResponse:
@@ -136,6 +147,7 @@ def webhook_router(settings: Settings, worker: Worker) -> APIRouter:
         if isinstance(event, github_events.DeploymentStatus) and event.state != "success":
             return ignored(f"deployment {event.state[:20]}")
         delivery = delivery_id("github", request.headers.get("x-github-delivery"), body)
-        return queue_job(request, worker, delivery, GitHubJob(event))
+        return await accept(request, store, work, delivery,
+                            Job(kind="github", payload=payload, event=name))
 
     return router

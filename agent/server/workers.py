@@ -1,212 +1,124 @@
-"""Acknowledge first, work after: the queue between the handlers and the Dispatcher.
+"""Acknowledge after recording, work after: the queues between the store and the Dispatcher.
 
-`ThreadWorker` runs the Dispatcher on a thread of the server process (tests, embedded use).
-`ProcessWorker` runs it in a child process at a lower CPU priority, so that running
-incidents never holds the GIL or the CPU the event loop needs to acknowledge (`serve`).
-Both drop retries of a recent delivery id before queueing; the Dispatcher drops the older
-ones it finds in its database.
+A delivery is recorded in the store before the 202; the queue carries only its id. Two
+queues run the same Dispatcher over the same store:
+
+    EmbeddedQueue   a thread of this process (the default: no broker)
+    CeleryQueue     Celery on ALERTFIX_BROKER_URL; `alertfix worker` runs the tasks
+                    (agent/server/tasks.py), on as many machines as you like
+
+Either may lose what it holds (a crash, a broker restart): the store still lists the
+delivery as pending, and the timer queues it again.
 """
 
 from __future__ import annotations
 
-import abc
 import logging
-import multiprocessing as mp
-import os
 import queue
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable
-from typing import Any
+from typing import Protocol
 
-from agent.server.dispatcher import Dispatcher, Job, Stats
+from agent.incidents.service import IncidentService
+from agent.server.dispatcher import Dispatcher, WriteCheck
 from agent.settings import Settings
 
 log = logging.getLogger("alertfix.server")
-Item = tuple[str, Job] | None
-TICK_INTERVAL_S = 30.0  # how often waits on a verification window are checked
+TICK_INTERVAL_S = 30.0  # how often the timers (windows, retries, dead workers) are checked
+DEFER_S = 1.0  # how long a deferred task (its incident leased elsewhere) waits in process
 
 
-class QueueFull(RuntimeError):
-    """The backlog is at its limit: answer 503 so that the sender retries later."""
+class WorkQueue(Protocol):
+    def submit(self, kind: str, key: str, resume: str | None = None) -> None:
+        """Queue a task: ("delivery", delivery id) or ("advance", incident id, resume)."""
+        ...
 
-
-class Worker(abc.ABC):
-    """Accepts jobs once per delivery id; subclasses decide where the work runs."""
-
-    def __init__(self, stats: Stats, remembered: int = 100_000) -> None:
-        self.stats = stats
-        self.accepted = 0
-        self._recent: OrderedDict[str, None] = OrderedDict()
-        self._remembered = remembered
-        self._lock = threading.Lock()
-
-    @abc.abstractmethod
-    def _put(self, item: Item) -> None: ...
-
-    def submit(self, delivery: str, job: Job) -> bool:
-        """Queue a job once per delivery id: False for a retry of one already accepted.
-        QueueFull when the backlog is at its limit (the delivery is not remembered)."""
-        with self._lock:
-            if delivery in self._recent:
-                return False
-            try:
-                self._put((delivery, job))
-            except queue.Full:
-                raise QueueFull("the work queue is full") from None
-            self._recent[delivery] = None
-            if len(self._recent) > self._remembered:
-                self._recent.popitem(last=False)
-            self.accepted += 1
-        return True
-
-    @property
-    def backlog(self) -> int:
-        """Accepted and not yet worked on."""
-        return self.accepted - self.stats.done
-
-    def drain(self, timeout_s: float) -> bool:
-        """Wait until every accepted job has been worked on; False on timeout."""
-        deadline = time.monotonic() + timeout_s
-        while self.backlog > 0:
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.02)
-        return True
-
-    @abc.abstractmethod
     def close(self) -> None: ...
 
 
-def work(dispatcher: Dispatcher, jobs: Any, tick_interval_s: float,
-         alive: Callable[[], bool] = lambda: True) -> None:
-    """The worker loop: jobs (one, or a batch in a list) in order, and the verification
-    timer between them. `jobs.get(timeout=)` raises queue.Empty when there is nothing."""
-    last_tick = time.monotonic()
-    while alive():
-        try:
-            item = jobs.get(timeout=min(1.0, tick_interval_s))
-        except queue.Empty:
-            item = []
-        if item is None:
-            return
-        for delivery, job in item if isinstance(item, list) else [item]:
-            dispatcher.process(delivery, job)
-        if time.monotonic() - last_tick >= tick_interval_s:
-            dispatcher.tick()
-            last_tick = time.monotonic()
+Task = tuple[str, str, str | None]
 
 
-class ThreadWorker(Worker):
-    def __init__(self, dispatcher: Dispatcher, max_queue: int = 100_000,
+class EmbeddedQueue:
+    """Tasks run one at a time on a thread of this process, with the timers between them."""
+
+    def __init__(self, settings: Settings, service: IncidentService | None = None, *,
+                 can_write: WriteCheck | None = None,
                  tick_interval_s: float = TICK_INTERVAL_S) -> None:
-        super().__init__(dispatcher.stats)
-        self.dispatcher = dispatcher
-        self._queue: queue.Queue[Item] = queue.Queue(max_queue)
-        self._thread = threading.Thread(target=work, name="alertfix-worker", daemon=True,
-                                        args=(dispatcher, self._queue, tick_interval_s))
+        self.dispatcher = Dispatcher.from_settings(settings, self.submit, service, can_write)
+        self.store = self.dispatcher.store
+        self._tasks: queue.Queue[Task | None] = queue.Queue()
+        self._interval = tick_interval_s
+        self._busy = 0
+        self._thread = threading.Thread(target=self._loop, name="alertfix-queue", daemon=True)
         self._thread.start()
+        for delivery_id in self.store.pending_deliveries():  # left by a previous process
+            self.submit("delivery", delivery_id)
 
-    def _put(self, item: Item) -> None:
-        self._queue.put_nowait(item)
+    def submit(self, kind: str, key: str, resume: str | None = None) -> None:
+        self._tasks.put((kind, key, resume))
 
-    def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join(timeout=30)
+    def _run(self, task: Task) -> None:
+        kind, key, resume = task
+        done = (self.dispatcher.run_delivery(key) if kind == "delivery"
+                else self.dispatcher.run_advance(key, resume))
+        if not done:
+            threading.Timer(DEFER_S, self._tasks.put, (task,)).start()
 
-
-class _Pipe:
-    """The worker's end of the pipe, read like a queue."""
-
-    def __init__(self, connection: Any) -> None:
-        self.connection = connection
-
-    def get(self, timeout: float) -> Any:
-        if not self.connection.poll(timeout):
-            raise queue.Empty
-        try:
-            return self.connection.recv()
-        except EOFError:
-            return None  # the server closed its end
-
-
-class ProcessWorker(Worker):
-    """Jobs go to the worker process in batches over a pipe: the handlers only append to a
-    list, and one flusher thread pickles and writes whatever gathered in a couple of
-    milliseconds. A job per write would wake a thread per delivery, and a write straight
-    from the event loop would block it whenever the busy worker lets the pipe fill."""
-
-    GATHER_S = 0.002
-
-    def __init__(self, settings: Settings, niceness: int = 10, max_queue: int = 100_000,
-                 tick_interval_s: float = TICK_INTERVAL_S) -> None:
-        super().__init__(Stats())
-        self._max_queue = max_queue
-        self._pending: list[tuple[str, Job]] = []
-        self._closing = False
-        self._wake = threading.Condition()
-        context = mp.get_context("spawn")  # no forked copies of the server's threads
-        reader, self._writer = context.Pipe(duplex=False)
-        self._process = context.Process(
-            target=run_worker_process, name="alertfix-worker",
-            args=(settings, reader, self.stats, niceness, tick_interval_s, os.getpid()))
-        self._process.start()
-        reader.close()
-        self._flusher = threading.Thread(target=self._flush, name="alertfix-flusher",
-                                         daemon=True)
-        self._flusher.start()
-
-    def _put(self, item: Item) -> None:
-        if item is None or self.backlog >= self._max_queue:
-            raise queue.Full
-        with self._wake:
-            self._pending.append(item)
-            if len(self._pending) == 1:
-                self._wake.notify()
-
-    def _flush(self) -> None:
+    def _loop(self) -> None:
+        last_tick = time.monotonic()
         while True:
-            with self._wake:
-                while not self._pending and not self._closing:
-                    self._wake.wait()
-                closing = self._closing
-            time.sleep(0 if closing else self.GATHER_S)
-            with self._wake:
-                batch, self._pending = self._pending, []
             try:
-                if batch:
-                    self._writer.send(batch)
-                if closing:
-                    self._writer.send(None)
-                    return
-            except OSError:  # the worker process is gone
-                log.error("the worker process is gone: %d job(s) not delivered", len(batch))
+                task = self._tasks.get(timeout=min(1.0, self._interval))
+            except queue.Empty:
+                task = ("", "", None)
+            if task is None:
                 return
+            if task[0]:
+                self._busy = 1
+                try:
+                    self._run(task)
+                finally:
+                    self._busy = 0
+            if time.monotonic() - last_tick >= self._interval:
+                self.dispatcher.tick(self.dispatcher.settings.redeliver_after_s)
+                last_tick = time.monotonic()
 
     @property
-    def alive(self) -> bool:
-        return self._process.is_alive()
+    def backlog(self) -> int:
+        return self._tasks.qsize() + self._busy
+
+    def drain(self, timeout_s: float) -> bool:
+        """Wait until nothing is queued, running or pending in the store; False on timeout."""
+        deadline = time.monotonic() + timeout_s
+        while self.backlog or self.store.delivery_counts().get("pending", 0):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
 
     def close(self) -> None:
-        with self._wake:
-            self._closing = True
-            self._wake.notify()
-        self._flusher.join(timeout=10)
-        self._process.join(timeout=30)
-        if self._process.is_alive():
-            self._process.terminate()
-            self._process.join(timeout=5)
-        self._writer.close()
+        self._tasks.put(None)
+        self._thread.join(timeout=60)
 
 
-def run_worker_process(settings: Settings, jobs: Any, stats: Stats, niceness: int,
-                       tick_interval_s: float, parent: int) -> None:
-    """The worker process: the Dispatcher over the queue until told to stop or orphaned."""
-    os.nice(niceness)
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s[worker]: %(message)s")
-    dispatcher = Dispatcher.from_settings(settings, stats)
-    work(dispatcher, _Pipe(jobs), tick_interval_s, alive=lambda: os.getppid() == parent)
-    if os.getppid() != parent:
-        log.warning("the server process is gone: the worker stops")
+class CeleryQueue:
+    """Tasks go to the broker; `alertfix worker` processes run them."""
+
+    def __init__(self, settings: Settings) -> None:
+        from agent.server.tasks import configure
+
+        self.app = configure(settings)
+
+    def submit(self, kind: str, key: str, resume: str | None = None) -> None:
+        try:
+            if kind == "delivery":
+                self.app.send_task("alertfix.delivery", args=[key])
+            else:
+                self.app.send_task("alertfix.advance", args=[key, resume])
+        except Exception as exc:  # recorded in the store: the timer queues it again
+            log.warning("broker unreachable (%s): %s %s stays pending", type(exc).__name__,
+                        kind, key[:60])
+
+    def close(self) -> None:
+        self.app.close()

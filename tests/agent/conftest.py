@@ -15,7 +15,7 @@ from langgraph.runtime import Runtime
 
 from agent.context import Context, build_context
 from agent.demo import GUEST_CHECKOUT, build_service, send_traffic
-from agent.runtime import AlertfixRuntime
+from agent.incidents.service import IncidentService
 from agent.server.background import serve_in_thread
 from agent.server.ingest import ingest_router
 from agent.settings import Settings
@@ -64,12 +64,12 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def runtime(settings: Settings) -> AlertfixRuntime:
-    return AlertfixRuntime(settings)
+def runtime(settings: Settings) -> IncidentService:
+    return IncidentService(settings)
 
 
 @pytest.fixture
-def repo_ref(runtime: AlertfixRuntime, shop: Path) -> RepoRef:
+def repo_ref(runtime: IncidentService, shop: Path) -> RepoRef:
     return runtime.register_local_repo(shop)
 
 

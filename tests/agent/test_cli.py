@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app, console
-from agent.runtime import AlertfixRuntime
+from agent.incidents.service import IncidentService
 from agent.settings import Settings
 from tools.tracker.local import LocalTracker
 
@@ -76,7 +76,7 @@ def test_run_stops_at_review_and_approve_carries_it_to_done(
     assert [t.status.value for t in tracker.all()] == ["Done"]
     # One event, watched for no time (a window of 0 s here): closed, never "verified".
     assert "Fixed, not verified by traffic" in tracker.comments("AF-1")[-1]
-    report = AlertfixRuntime(Settings(home=home)).report("inc-1")
+    report = IncidentService(Settings(home=home)).report("inc-1")
     assert report.state and report.state.verification and report.state.verification.passed
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import git
 import pytest
 
-from agent.runtime import AlertfixRuntime
+from agent.incidents.service import IncidentService
 from agent.settings import Settings
 from tools.forge.local import LocalForge
 from tools.tracker.local import LocalTracker
@@ -60,7 +60,7 @@ def test_killed_during_validate_resumes_without_duplicates(
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()
 
-    runtime = AlertfixRuntime(Settings(home=home))
+    runtime = IncidentService(Settings(home=home))
     killed = runtime.report("inc-1")
     assert killed.status == "interrupted before validate"
 

@@ -12,6 +12,7 @@ from langgraph.runtime import Runtime
 
 from agent.context import Context
 from agent.environment import service_for
+from agent.incidents.alerts import incoming
 from agent.nodes.environment import environment
 from agent.nodes.finish import escalate
 from agent.nodes.intake import intake
@@ -34,7 +35,8 @@ def _through(state: IncidentState, runtime: Runtime[Context], *nodes: Any) -> In
 
 
 def _state(event: dict[str, Any], repo_ref: RepoRef) -> IncidentState:
-    return IncidentState(incident_id="inc-1", source="sentry", raw_alert=event, repo=repo_ref)
+    return IncidentState(incident_id="inc-1", source="sentry",
+                         alert=incoming("sentry", event), repo=repo_ref)
 
 
 @pytest.mark.slow

@@ -12,13 +12,15 @@ from langgraph.types import Command
 
 from agent.context import Context
 from agent.graph import after_review, after_validate, after_verify, build_graph
-from agent.registry import serializer
+from agent.incidents.alerts import incoming
+from agent.incidents.waits import Deployed, ReviewDecision
+from agent.runtime import serializer
 from agent.state import Candidate, IncidentState, RepoRef, Verification
 from tools.ports import Deploy, utcnow
 
 
 def _state(**fields: Any) -> IncidentState:
-    return IncidentState(incident_id="inc-1", source="sentry", raw_alert={},
+    return IncidentState(incident_id="inc-1", source="sentry",
                          repo=RepoRef(name="r", origin="/nowhere"), **fields)
 
 
@@ -44,7 +46,8 @@ def test_graph_waits_for_review_and_deploy_then_closes(
     conn = sqlite3.connect(tmp_path / "checkpoints.db", check_same_thread=False)
     graph = build_graph().compile(checkpointer=SqliteSaver(conn, serde=serializer()))
     config: Any = {"configurable": {"thread_id": "t-1"}}
-    start = IncidentState(incident_id="inc-1", source="sentry", raw_alert=event, repo=repo_ref)
+    start = IncidentState(incident_id="inc-1", source="sentry",
+                         alert=incoming("sentry", event), repo=repo_ref)
 
     graph.invoke(start, config, context=context, durability="sync")
     snapshot = graph.get_state(config)
@@ -52,17 +55,18 @@ def test_graph_waits_for_review_and_deploy_then_closes(
     assert snapshot.interrupts[0].value["waiting_for"] == "review"
     pr_number = snapshot.values["pull_request"].number
 
+    approve = Command(resume=ReviewDecision(decision="approved").model_dump())
     # Resuming without a merge keeps it waiting: the forge is the truth, not the answer.
-    graph.invoke(Command(resume={"decision": "approved"}), config, context=context)
+    graph.invoke(approve, config, context=context)
     assert graph.get_state(config).next == ("review",)
 
     context.forge.merge(pr_number)  # type: ignore[attr-defined]
-    graph.invoke(Command(resume={"decision": "approved"}), config, context=context)
+    graph.invoke(approve, config, context=context)
     assert graph.get_state(config).interrupts[0].value["waiting_for"] == "deploy"
 
     merge = graph.get_state(config).values["pull_request"].merge_commit
     context.deploys.record(merge)  # type: ignore[attr-defined]
-    graph.invoke(Command(resume={"environment": "production"}), config, context=context)
+    graph.invoke(Command(resume=Deployed().model_dump()), config, context=context)
     final = IncidentState.model_validate(graph.get_state(config).values)
     assert final.outcome == "closed"
     assert final.verification and final.verification.passed

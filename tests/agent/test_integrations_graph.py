@@ -10,7 +10,9 @@ from typing import Any
 import git
 import pytest
 
-from agent.runtime import AlertfixRuntime
+from agent.incidents.alerts import incoming
+from agent.incidents.service import IncidentService
+from agent.incidents.waits import Deployed, ReviewDecision
 from agent.settings import Settings
 from agent.state import RepoRef
 from tests.standins.github import github_standin
@@ -34,11 +36,11 @@ def test_github_and_jira_carry_an_incident_from_alert_to_done(
             github_installation_id=gh.installation_id, github_api_url=gh.api_url,
             jira_url=jira.url, jira_email=jira.email, jira_api_token=jira.api_token,
             jira_project=jira.project)
-        runtime = AlertfixRuntime(settings)
+        runtime = IncidentService(settings)
         repo = RepoRef(name="acme/shop", origin=gh.git_url("acme/shop"), default_branch="main")
 
         event["level"] = "fatal"  # Sentry's highest level: Jira's "Highest" priority
-        report = runtime.start("sentry", event, repo)
+        report = runtime.receive(incoming("sentry", event), repo)
         assert report.waiting_for == "review", report.status
         assert report.state and report.state.ticket and report.state.pull_request
         key, pr = report.state.ticket.key, report.state.pull_request
@@ -51,11 +53,12 @@ def test_github_and_jira_carry_an_incident_from_alert_to_done(
         assert gh.branch_sha("acme/shop", pr.branch) == pr.head_sha
 
         merge = gh.merge_pull("acme/shop", pr.number)  # the reviewer merges on GitHub
-        report = runtime.resume(report.incident_id, {"decision": "approved", "by": "octocat"})
+        report = runtime.resume(report.incident_id,
+                                ReviewDecision(decision="approved", by="octocat"))
         assert report.waiting_for == "deploy", report.status
 
         gh.add_deployment_status("acme/shop", gh.add_deployment("acme/shop", merge), "success")
-        report = runtime.resume(report.incident_id, {"environment": "production"})
+        report = runtime.resume(report.incident_id, Deployed(environment="production"))
         assert report.state and report.state.outcome == "closed", report.status
         assert report.state.verification and report.state.verification.passed
         assert jira.status_of(key) == "Done"

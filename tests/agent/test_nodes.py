@@ -9,6 +9,7 @@ import pytest
 from langgraph.runtime import Runtime
 
 from agent.context import Context
+from agent.incidents.alerts import incoming
 from agent.nodes.finish import escalate
 from agent.nodes.intake import intake
 from agent.nodes.pull_request import branch_name, pull_request
@@ -24,7 +25,8 @@ from tools.tracker.local import LocalTracker
 
 
 def _state(event: dict[str, Any], repo_ref: RepoRef, incident: str = "inc-1") -> IncidentState:
-    return IncidentState(incident_id=incident, source="sentry", raw_alert=event, repo=repo_ref)
+    return IncidentState(incident_id=incident, source="sentry",
+                         alert=incoming("sentry", event), repo=repo_ref)
 
 
 def _through(state: IncidentState, runtime: Runtime[Context], *nodes: Any) -> IncidentState:
@@ -151,7 +153,7 @@ def test_a_policy_that_forbids_the_path_stops_the_pull_request(
     repo.git.add("--all")
     repo.git.commit("-m", "alertfix policy")
     event["release"] = repo.head.commit.hexsha
-    report = runtime.start("sentry", event, runtime.register_local_repo(shop))
+    report = runtime.receive(incoming("sentry", event), runtime.register_local_repo(shop))
     state = report.state
     assert state and state.outcome == "escalated" and state.pull_request is None
     assert state.escalation and "shop/pricing.py" in state.escalation
@@ -196,7 +198,7 @@ def test_policy_caps_queue_and_sources_stop_at_rca(
     repo.git.commit("-m", "alertfix policy: no PRs for now")
     event["release"] = repo.head.commit.hexsha
     ref = runtime.register_local_repo(shop)
-    report = runtime.start("sentry", event, ref)
+    report = runtime.receive(incoming("sentry", event), ref)
     assert report.waiting_for == "capacity" and report.state.root_cause is None
     tracker = LocalTracker(settings.home / "tracker.db")
     assert "Queued by alertfix" in tracker.comments("AF-1")[-1]

@@ -1,4 +1,4 @@
-"""Scale-out state: checkpoints and the incident registry in Postgres, shared by processes.
+"""Scale-out state: checkpoints and the incident store in Postgres, shared by processes.
 
 Needs PostgreSQL (ALERTFIX_TEST_POSTGRES, default postgresql://postgres@127.0.0.1:5432/test);
 skipped with the reason when it is not reachable. Each test gets a throwaway database.
@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from agent.registry import Registry
-from agent.runtime import AlertfixRuntime
+from agent.incidents.alerts import incoming
+from agent.incidents.service import IncidentService
+from agent.incidents.store import Store
 from agent.settings import Settings
 from agent.state import RepoRef
 
@@ -41,13 +42,13 @@ def database_url() -> Iterator[str]:
 
 def test_one_active_incident_per_fingerprint_under_concurrency(
         database_url: str, tmp_path: Path) -> None:
-    registry = Registry(database_url, tmp_path / "unused.db")
+    registry = Store(database_url, tmp_path / "unused.db")
     created: list[bool] = []
     barrier = threading.Barrier(8)
 
     def race() -> None:
         barrier.wait()
-        created.append(registry.open_or_get("fp-1", "sentry", "{}")[1])
+        created.append(registry.open_or_get("fp-1", "sentry", "{}", "test", 60)[1])
 
     threads = [threading.Thread(target=race) for _ in range(8)]
     for thread in threads:
@@ -58,22 +59,23 @@ def test_one_active_incident_per_fingerprint_under_concurrency(
     row = registry.active("fp-1")
     # One incident; its number may skip one a losing insert drew (sequences never roll back).
     assert row is not None and row.incident_id.startswith("inc-")
-    registry.update(row.n, "closed", finished=True)
-    again, created_again = registry.open_or_get("fp-1", "sentry", "{}")
+    registry.record(row.n, status="closed", finished=True, waiting=None, retry_at=None,
+                    ticket=None, pull_request=None)
+    again, created_again = registry.open_or_get("fp-1", "sentry", "{}", "test", 60)
     assert created_again and again.incident_id != "inc-1"  # sequences may leave gaps
 
 
 @pytest.mark.slow
 def test_an_incident_started_by_one_process_is_resumed_by_another(
         database_url: str, tmp_path: Path, shop: Path, event: dict[str, Any]) -> None:
-    def runtime() -> AlertfixRuntime:  # a fresh process's view: nothing shared but the DB
-        return AlertfixRuntime(Settings(home=tmp_path / "home", database_url=database_url,
+    def runtime() -> IncidentService:  # a fresh process's view: nothing shared but the DB
+        return IncidentService(Settings(home=tmp_path / "home", database_url=database_url,
                                         test_timeout_s=120, verify_window_s=0,
                                         verify_max_window_s=0))
 
     first = runtime()
     repo: RepoRef = first.register_local_repo(shop)
-    started = first.start("sentry", event, repo)
+    started = first.receive(incoming("sentry", event), repo)
     assert started.waiting_for == "review"
     assert not (tmp_path / "home" / "state.db").exists()  # state lives in Postgres only
 

@@ -23,9 +23,10 @@ from langgraph.types import Command
 
 from agent.context import Context, build_context
 from agent.graph import after_verify
-from agent.nodes.finish import close, reopen
+from agent.incidents.service import IncidentService
+from agent.incidents.waits import Tick
+from agent.nodes.finish import close, escalate, reopen
 from agent.nodes.verify import verify
-from agent.runtime import AlertfixRuntime
 from agent.settings import Settings
 from agent.state import IncidentState, RepoRef
 from tests.standins._http import StandInServer, json_response
@@ -46,10 +47,12 @@ def _graph() -> Any:
     graph.add_node("verify", verify)
     graph.add_node("close", close)
     graph.add_node("reopen", reopen)
+    graph.add_node("escalate", escalate)  # where a refusing service sends an incident
     graph.add_edge(START, "verify")
     graph.add_conditional_edges("verify", after_verify)
     graph.add_edge("close", END)
     graph.add_edge("reopen", END)
+    graph.add_edge("escalate", END)
     return graph.compile(checkpointer=InMemorySaver())
 
 
@@ -85,7 +88,7 @@ def _state(context: Context, repo: RepoRef, alert: Alert) -> IncidentState:
         ticket = context.tracker.transition(ticket.key, TicketStatus.IN_REVIEW)
     sha = git.Repo(context.forge.clone_url()).commit(repo.default_branch).hexsha
     return IncidentState(
-        incident_id="inc-1", source=alert.source, raw_alert=alert.raw, repo=repo, alert=alert,
+        incident_id="inc-1", source=alert.source, repo=repo, alert=alert,
         ticket=ticket, review="approved",
         pull_request=PullRequestInfo(number=3, branch="alertfix/fix", base="main",
                                      title="Fix", status="merged", url="alertfix://pulls/3",
@@ -101,7 +104,7 @@ def _sentry_alert() -> Alert:
 
 def _run(settings: Settings, shop: Path, alert: Alert,
          context_change: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any], Context]:
-    repo = AlertfixRuntime(settings).register_local_repo(shop)
+    repo = IncidentService(settings).register_local_repo(shop)
     context = dataclasses.replace(build_context(settings, repo), **(context_change or {}))
     graph, config = _graph(), {"configurable": {"thread_id": "inc-1"}}
     result = graph.invoke(_state(context, repo, alert), config, context=context)
@@ -193,11 +196,11 @@ def test_a_monitor_outage_delays_verification_and_a_tick_retries(
     # down, and waits anew: two reads of three attempts each.)
     sentry.fail("GET", r"/events/$", times=6, status=503)
     config = {"configurable": {"thread_id": "inc-1"}}
-    result = graph.invoke(Command(resume={"action": "tick"}), config, context=context)
+    result = graph.invoke(Command(resume=Tick().model_dump()), config, context=context)
     assert result["__interrupt__"][0].value["delayed"].startswith("verification delayed")
     assert len([c for c in tracker.comments("AF-1") if "Verification delayed" in c]) == 1
     # Back up: the next tick verifies and closes.
-    result = graph.invoke(Command(resume={"action": "tick"}), config, context=context)
+    result = graph.invoke(Command(resume=Tick().model_dump()), config, context=context)
     assert result["outcome"] == "closed" and result["verification"].verdict == "verified"
     summaries = [e.summary for e in result["timeline"] if e.stage == "verify"]
     assert any(s.startswith("verification delayed") for s in summaries)

@@ -10,8 +10,8 @@ import pytest
 from langgraph.runtime import Runtime
 
 from agent.context import build_context
+from agent.incidents.service import IncidentService
 from agent.nodes.rca import confirm, rca
-from agent.runtime import AlertfixRuntime
 from agent.settings import Settings
 from agent.state import IncidentState, RegressionTest
 from tests.rca.history import History
@@ -48,13 +48,13 @@ def test_rca_comments_then_confirm_runs_the_regression_test(tmp_path: Path) -> N
         history.frame("svc/usage.py", "average", "sum(values) / len(values)")])
 
     settings = Settings(home=tmp_path / ".alertfix", test_timeout_s=60)
-    repo_ref = AlertfixRuntime(settings).register_local_repo(history.path)
+    repo_ref = IncidentService(settings).register_local_repo(history.path)
     repo_ref.test_command = ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     context = build_context(settings, repo_ref)
     runtime = Runtime(context=context)
     ticket = context.tracker.create(TicketDraft(title="ZeroDivisionError", body="b",
                                                 fingerprint=alert.fingerprint))
-    state = IncidentState(incident_id="inc-1", source="sentry", raw_alert={}, repo=repo_ref,
+    state = IncidentState(incident_id="inc-1", source="sentry", repo=repo_ref,
                           alert=alert, ticket=ticket)
 
     state = _advance(state, rca(state, runtime))

@@ -13,9 +13,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from agent.demo import build_service
-from agent.runtime import AlertfixRuntime
+from agent.incidents.service import IncidentService
 from agent.server.app import create_app
-from agent.server.workers import ThreadWorker
+from agent.server.workers import EmbeddedQueue
 from agent.settings import Settings
 from tools.monitors.signatures import hmac_sha256
 
@@ -52,8 +52,8 @@ def app(settings: Settings) -> Iterator[FastAPI]:
 
 
 @pytest.fixture
-def worker(app: FastAPI) -> ThreadWorker:
-    worker: ThreadWorker = app.state.worker
+def worker(app: FastAPI) -> EmbeddedQueue:
+    worker: EmbeddedQueue = app.state.worker
     return worker
 
 
@@ -63,8 +63,8 @@ def client(app: FastAPI) -> TestClient:
 
 
 @pytest.fixture
-def runtime(settings: Settings) -> AlertfixRuntime:
-    return AlertfixRuntime(settings)
+def runtime(settings: Settings) -> IncidentService:
+    return IncidentService(settings)
 
 
 def body_of(payload: Any) -> bytes:

@@ -15,9 +15,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from agent.runtime import AlertfixRuntime
+from agent.incidents.service import IncidentService
 from agent.server.background import serve_in_thread
-from agent.server.workers import ThreadWorker
+from agent.server.workers import EmbeddedQueue
 from tests.server.conftest import INGEST_KEY
 
 _RUNNER = textwrap.dedent('''
@@ -72,23 +72,23 @@ def dsn(base_url: str, key: str = INGEST_KEY) -> str:
 
 @pytest.mark.parametrize("algo", ["br", "gzip", "identity"])
 def test_sentry_sdk_events_become_one_incident(tmp_path: Path, base_url: str, algo: str,
-                                               worker: ThreadWorker,
-                                               runtime: AlertfixRuntime) -> None:
+                                               worker: EmbeddedQueue,
+                                               runtime: IncidentService) -> None:
     run_sdk(tmp_path, dsn(base_url), algo, crashes=3)
     assert worker.drain(60)
     # Three KeyErrors with different keys: one fault. The message and the transaction were
     # passed over.
-    assert worker.accepted == 3 and worker.stats.get("failed") == 0
+    assert worker.store.delivery_counts() == {"done": 3}
     reports = runtime.incidents()
     assert len(reports) == 1
     alert = reports[0].state.alert if reports[0].state else None
     assert alert is not None and alert.exception_type == "KeyError"
     assert alert.release == "r1" and alert.crash_frame and alert.crash_frame.function == "charge"
-    assert list(worker.dispatcher.faults.counts().values()) == [3]
+    assert [row.occurrences for row in runtime.store.all()] == [3]
 
 
-def test_unknown_dsn_key_is_forbidden(tmp_path: Path, base_url: str, worker: ThreadWorker,
-                                      runtime: AlertfixRuntime) -> None:
+def test_unknown_dsn_key_is_forbidden(tmp_path: Path, base_url: str, worker: EmbeddedQueue,
+                                      runtime: IncidentService) -> None:
     run_sdk(tmp_path, dsn(base_url, key="stolen-or-stale"), "gzip", crashes=1)
     event = b'{"event_id": "1", "exception": {"values": [{"type": "KeyError"}]}}'
     by_query = httpx.post(f"{base_url}/api/42/store/?sentry_key=nope", content=event)
@@ -98,8 +98,8 @@ def test_unknown_dsn_key_is_forbidden(tmp_path: Path, base_url: str, worker: Thr
     assert worker.drain(10) and runtime.incidents() == []
 
 
-def test_bombs_garbage_and_oversize_bodies(base_url: str, worker: ThreadWorker,
-                                           runtime: AlertfixRuntime) -> None:
+def test_bombs_garbage_and_oversize_bodies(base_url: str, worker: EmbeddedQueue,
+                                           runtime: IncidentService) -> None:
     auth = {"X-Sentry-Auth": f"Sentry sentry_key={INGEST_KEY}, sentry_version=7"}
     bomb = gzip.compress(b"\n" * (16 * 1024 * 1024))  # 16 MiB of newlines; limit 1 MiB
     refused = httpx.post(f"{base_url}/api/42/envelope/", content=bomb,

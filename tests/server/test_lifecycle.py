@@ -15,10 +15,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from agent.demo import GUEST_CHECKOUT, send_traffic
-from agent.runtime import AlertfixRuntime
+from agent.incidents.service import IncidentService
 from agent.server.app import create_app
 from agent.server.background import serve_in_thread
-from agent.server.workers import ThreadWorker
+from agent.server.workers import EmbeddedQueue
 from agent.settings import Settings
 from tests.server.conftest import (
     INGEST_KEY,
@@ -42,7 +42,7 @@ def app(settings: Settings) -> Iterator[FastAPI]:
     app.state.worker.close()
 
 
-def wait_for(runtime: AlertfixRuntime, incident_id: str, status: str, timeout_s: float) -> str:
+def wait_for(runtime: IncidentService, incident_id: str, status: str, timeout_s: float) -> str:
     deadline = time.monotonic() + timeout_s
     while (current := runtime.report(incident_id).status) != status:
         if time.monotonic() > deadline:
@@ -59,8 +59,8 @@ def comment(number: int, body: str, association: str, login: str = "ana") -> dic
 
 
 @pytest.mark.slow
-def test_alert_to_closed_and_back(app: FastAPI, client: TestClient, worker: ThreadWorker,
-                                  runtime: AlertfixRuntime, shop: Path) -> None:
+def test_alert_to_closed_and_back(app: FastAPI, client: TestClient, worker: EmbeddedQueue,
+                                  runtime: IncidentService, shop: Path) -> None:
     head = git.Repo(shop).head.commit.hexsha
     with serve_in_thread(app) as url:
         dsn = url.replace("http://", f"http://{INGEST_KEY}@") + "/1"

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from agent.runtime import AlertfixRuntime
-from agent.server.workers import ThreadWorker
+from agent.incidents.service import IncidentService
+from agent.server.dispatcher import Job
+from agent.server.workers import EmbeddedQueue
 from tests.server.conftest import (
     post_github,
     post_pagerduty,
@@ -38,13 +39,18 @@ def pagerduty_incident(incident_id: str = "PT4KHLK", event_type: str = "incident
                                "service": {"id": "PBILL", "summary": "billing"}}}}
 
 
-def no_incidents(worker: ThreadWorker, runtime: AlertfixRuntime) -> bool:
+def no_incidents(worker: EmbeddedQueue, runtime: IncidentService) -> bool:
     assert worker.drain(30)
-    return runtime.incidents() == [] and worker.accepted == 0
+    return runtime.incidents() == [] and worker.store.delivery_counts() == {}
 
 
-def test_signatures_and_timestamps(client: TestClient, worker: ThreadWorker,
-                                   runtime: AlertfixRuntime) -> None:
+def occurrences(runtime: IncidentService) -> list[int]:
+    """How often each incident's fault fired, in incident order."""
+    return [row.occurrences for row in runtime.store.all()]
+
+
+def test_signatures_and_timestamps(client: TestClient, worker: EmbeddedQueue,
+                                   runtime: IncidentService) -> None:
     event = sentry_event(1)
     assert post_sentry(client, event, secret="wrong").status_code == 401
     stale = post_sentry(client, event, timestamp=time.time() - 301)
@@ -57,8 +63,8 @@ def test_signatures_and_timestamps(client: TestClient, worker: ThreadWorker,
     assert no_incidents(worker, runtime)
 
 
-def test_bodies_over_the_limit(client: TestClient, worker: ThreadWorker,
-                               runtime: AlertfixRuntime) -> None:
+def test_bodies_over_the_limit(client: TestClient, worker: EmbeddedQueue,
+                               runtime: IncidentService) -> None:
     big = {**sentry_event(1), "padding": "x" * 70_000}
     assert post_sentry(client, big).status_code == 413
     assert post_pagerduty(client, {**pagerduty_incident(), "pad": "x" * 70_000}).status_code \
@@ -74,8 +80,8 @@ def test_bodies_over_the_limit(client: TestClient, worker: ThreadWorker,
     assert no_incidents(worker, runtime)
 
 
-def test_not_json_and_unknown_shapes_say_why(client: TestClient, worker: ThreadWorker,
-                                             runtime: AlertfixRuntime) -> None:
+def test_not_json_and_unknown_shapes_say_why(client: TestClient, worker: EmbeddedQueue,
+                                             runtime: IncidentService) -> None:
     not_json = post_sentry(client, b"{not json")
     assert not_json.status_code == 400 and "not JSON" in not_json.json()["detail"]
     shapeless = post_sentry(client, {"action": "triggered", "data": {}})
@@ -91,15 +97,15 @@ def test_not_json_and_unknown_shapes_say_why(client: TestClient, worker: ThreadW
 
 
 def test_ignored_resources_are_acknowledged_without_work(client: TestClient,
-                                                         worker: ThreadWorker) -> None:
+                                                         worker: EmbeddedQueue) -> None:
     assert post_sentry(client, {"action": "created"}, resource="installation").status_code == 202
     assert post_pagerduty(client, pagerduty_incident(
         event_type="incident.acknowledged")).json() == {"ignored": "incident.acknowledged"}
     assert post_github(client, "ping", {"zen": "z"}, "d3").status_code == 202
-    assert worker.accepted == 0
+    assert worker.store.delivery_counts() == {}
 
 
-def test_retries_are_exact_no_ops(client: TestClient, worker: ThreadWorker) -> None:
+def test_retries_are_exact_no_ops(client: TestClient, worker: EmbeddedQueue) -> None:
     event = sentry_event(1)
     first = post_sentry(client, event, request_id="req-1")
     again = post_sentry(client, event, request_id="req-2")  # same event, a redelivery
@@ -108,27 +114,30 @@ def test_retries_are_exact_no_ops(client: TestClient, worker: ThreadWorker) -> N
     incident = pagerduty_incident()
     assert post_pagerduty(client, incident, webhook_id="wh-9").status_code == 202
     assert post_pagerduty(client, incident, webhook_id="wh-9").json() == {"duplicate": True}
-    assert worker.accepted == 2
+    assert worker.store.delivery_counts() in ({"pending": 2}, {"pending": 1, "done": 1},
+                                              {"done": 2}, {"done": 1, "failed": 1},
+                                              {"pending": 1, "failed": 1}, {"failed": 2})
+    assert sum(worker.store.delivery_counts().values()) == 2
 
 
-def test_retries_after_a_restart_are_no_ops(settings: Any, runtime: AlertfixRuntime) -> None:
+def test_retries_after_a_restart_are_no_ops(settings: Any, runtime: IncidentService) -> None:
     from agent.server.app import create_app
 
     event = sentry_event(1)
-    for restart in range(2):  # the second app has forgotten everything but the database
+    for restart in range(2):  # the second app shares nothing with the first but the store
         app = create_app(settings)
         try:
-            assert post_sentry(TestClient(app), event).status_code == 202
+            assert post_sentry(TestClient(app), event).status_code == (200 if restart else 202)
             assert app.state.worker.drain(30)
-            assert app.state.worker.stats.get("duplicates") == restart
         finally:
             app.state.worker.close()
+        assert runtime.store.delivery_counts() == {"done": 1}
     assert len(runtime.incidents()) == 1
-    assert list(app.state.worker.dispatcher.faults.counts().values()) == [1]
+    assert occurrences(runtime) == [1]
 
 
 def test_one_incident_per_fault_and_throttled_comments(
-        client: TestClient, worker: ThreadWorker, runtime: AlertfixRuntime) -> None:
+        client: TestClient, worker: EmbeddedQueue, runtime: IncidentService) -> None:
     started = time.monotonic()
     for n in range(6):  # two faults, three occurrences each, lines and messages varying
         assert post_sentry(client, sentry_event(n, "charge" if n % 2 else "refund")) \
@@ -137,8 +146,8 @@ def test_one_incident_per_fault_and_throttled_comments(
     assert worker.drain(60)
     reports = runtime.incidents()
     assert len(reports) == 2
-    assert sorted(worker.dispatcher.faults.counts().values()) == [3, 3]
-    assert (worker.stats.get("started"), worker.stats.get("attached")) == (2, 4)
+    assert occurrences(runtime) == [3, 3]
+    assert worker.store.delivery_counts() == {"done": 6}
     # Within the comment interval the ticket gets no comment per occurrence.
     tracker = runtime.context(reports[0].state.repo).tracker  # type: ignore[union-attr]
     keys = [r.state.ticket.key for r in reports if r.state and r.state.ticket]
@@ -160,7 +169,7 @@ def sentry_api(settings: Any) -> Iterator[SentryAPIStandIn]:
 
 
 def test_pagerduty_and_sentry_issue_of_one_fault_share_an_incident(
-        settings: Any, sentry_api: SentryAPIStandIn, runtime: AlertfixRuntime) -> None:
+        settings: Any, sentry_api: SentryAPIStandIn, runtime: IncidentService) -> None:
     from agent.server.app import create_app
     from tests.standins.pagerduty_api import pagerduty_api_standin
 
@@ -180,20 +189,20 @@ def test_pagerduty_and_sentry_issue_of_one_fault_share_an_incident(
             resolved = pagerduty_incident(event_type="incident.resolved", event_id="01DEN7")
             assert post_pagerduty(client, resolved, webhook_id="wh-2").status_code == 202
             assert worker.drain(60)
-            assert worker.stats.get("failed") == 0
+            assert worker.store.delivery_counts() == {"done": 3}
             assert len(runtime.incidents()) == 1
-            assert list(worker.dispatcher.faults.counts().values()) == [2]
+            assert occurrences(runtime) == [2]
             assert sentry_api.paths("GET") == ["/api/0/issues/4711/events/latest/"]
             assert pagerduty_api.paths("GET") == ["/incidents/PT4KHLK/alerts"]
         finally:
             worker.close()
 
 
-def test_ci_failure_on_the_default_branch(client: TestClient, worker: ThreadWorker,
+def test_ci_failure_on_the_default_branch(client: TestClient, worker: EmbeddedQueue,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     # The incident a CI failure starts runs the suite (RCA's business, and slow): here only
     # the routing is checked, so the dispatcher's alert step records instead of running.
-    alerts: list[tuple[str, dict[str, Any], tuple[str, ...]]] = []
+    alerts: list[tuple[str, dict[str, Any], tuple[str, ...] | list[str]]] = []
     monkeypatch.setattr(worker.dispatcher, "alert",
                         lambda source, payload, names=(), *_: alerts.append(
                             (source, payload, names)))
@@ -212,7 +221,7 @@ def test_ci_failure_on_the_default_branch(client: TestClient, worker: ThreadWork
 
 
 def test_unmapped_services_are_dropped_not_guessed(settings: Any,
-                                                   runtime: AlertfixRuntime) -> None:
+                                                   runtime: IncidentService) -> None:
     from agent.server.app import create_app
 
     app = create_app(reconfigured(settings, services={}))
@@ -224,38 +233,16 @@ def test_unmapped_services_are_dropped_not_guessed(settings: Any,
         app.state.worker.close()
 
 
-def test_a_worker_error_does_not_stop_the_worker(worker: ThreadWorker) -> None:
-    from agent.server.dispatcher import AlertJob
-
-    worker.submit("test:1", AlertJob("sentry", {"not": "an alert"}))
-    worker.submit("test:2", AlertJob("nagios", {}))
+def test_a_worker_error_does_not_stop_the_worker(worker: EmbeddedQueue) -> None:
+    for n, job in enumerate([Job(kind="alert", source="sentry", payload={"not": "an alert"}),
+                             Job(kind="alert", source="nagios", payload={})]):
+        assert worker.store.add_delivery(f"test:{n}", "test", job.model_dump_json())
+        worker.submit("delivery", f"test:{n}")
     assert worker.drain(30)
-    assert worker.stats.get("failed") == 2
+    assert worker.store.delivery_counts() == {"failed": 2}
+    assert worker.store.delivery("test:0").job == ""  # the raw payload is not kept
     with pytest.raises(AlertParseError):
-        worker.dispatcher.handle(AlertJob("sentry", {}))
-
-
-def test_a_worker_process_runs_incidents_off_the_server(settings: Any,
-                                                         runtime: AlertfixRuntime) -> None:
-    from agent.server.app import create_app
-    from agent.server.workers import ProcessWorker
-
-    app = create_app(settings, worker="process")
-    worker = app.state.worker
-    assert isinstance(worker, ProcessWorker)
-    try:
-        client = TestClient(app)
-        for n in (1, 3):
-            assert post_sentry(client, sentry_event(n)).status_code == 202
-        assert post_sentry(client, sentry_event(3)).json() == {"duplicate": True}
-        assert worker.drain(60)
-        health = client.get("/healthz").json()
-        assert (health["backlog"], health["processed"], health["started"],
-                health["attached"]) == (0, 2, 1, 1)
-        assert len(runtime.incidents()) == 1
-    finally:
-        worker.close()
-    assert not worker.alive
+        worker.dispatcher.handle(Job(kind="alert", source="sentry", payload={}))
 
 
 def test_comment_commands_are_authorised_by_github_when_the_app_is_configured(
@@ -263,7 +250,10 @@ def test_comment_commands_are_authorised_by_github_when_the_app_is_configured(
     from agent.server.dispatcher import Dispatcher, association_can_write
     from tests.standins.github import github_standin
 
-    assert Dispatcher.from_settings(settings).can_write is association_can_write
+    def submit(kind: str, key: str, incident: str | None) -> None:
+        raise AssertionError("nothing is submitted here")
+
+    assert Dispatcher.from_settings(settings, submit).can_write is association_can_write
     with github_standin(tmp_path / "gh") as gh:
         gh.create_repo("acme/shop")
         gh.repos["acme/shop"].collaborators.update({"ana": "write", "bo": "read"})
@@ -271,7 +261,7 @@ def test_comment_commands_are_authorised_by_github_when_the_app_is_configured(
                                 github_private_key=gh.private_key_pem,
                                 github_installation_id=gh.installation_id,
                                 github_api_url=gh.api_url)
-        can_write = Dispatcher.from_settings(with_app).can_write
+        can_write = Dispatcher.from_settings(with_app, submit).can_write
         assert can_write("acme/shop", "ana", "NONE")  # GitHub says write, whatever the payload
         assert not can_write("acme/shop", "bo", "OWNER")  # a payload's claim is not enough
         assert not can_write("acme/shop", "stranger", "COLLABORATOR")
