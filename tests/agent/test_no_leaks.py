@@ -17,9 +17,9 @@ import git
 import pytest
 from fastapi.testclient import TestClient
 
-from agent.runtime import AlertfixRuntime
+from agent.incidents.service import IncidentService
 from agent.server.app import create_app
-from agent.server.workers import ThreadWorker
+from agent.server.workers import EmbeddedQueue
 from agent.settings import Settings
 from tests.server.conftest import SENTRY_SECRET, post_sentry, sentry_event
 
@@ -90,7 +90,7 @@ def test_fifty_incidents_leave_no_processes_or_files_behind(
         "home": tmp_path / ".alertfix", "test_timeout_s": 120, "verify_window_s": 0,
         "sentry_client_secret": SENTRY_SECRET, "services": {"*": {"repository": str(shop)}}})
     app = create_app(settings)
-    worker: ThreadWorker = app.state.worker
+    worker: EmbeddedQueue = app.state.worker
     client = TestClient(app)
     try:
         # Nothing an incident opens may outlive it, not even the first one: where we start.
@@ -103,12 +103,11 @@ def test_fifty_incidents_leave_no_processes_or_files_behind(
         for n in range(INCIDENTS):
             assert post_sentry(client, _fault(n, event)).status_code == 202
             assert worker.drain(600)  # one at a time: what is left over is per incident
-        assert worker.stats.get("started") == WARM_UP + INCIDENTS
-        assert worker.stats.get("failed") == 0
+        assert worker.store.delivery_counts() == {"done": WARM_UP + INCIDENTS}
         children_after, files_after, rss_after = _children(), _open_files(), _rss_kib()
     finally:
         worker.close()
-    reports = AlertfixRuntime(settings).incidents()
+    reports = IncidentService(settings).incidents()
     assert len(reports) == WARM_UP + INCIDENTS
     whole = [r for r in reports if r.state and r.state.pull_request]
     assert len(whole) == 1 + INCIDENTS // 10, "the shop's fault runs the whole loop to a PR"
