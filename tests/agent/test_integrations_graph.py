@@ -85,3 +85,52 @@ def test_doctor_checks_the_configured_integrations(tmp_path: Path) -> None:
         assert any(not f.ok and f.integration == "github" and f.fix for f in missing)
         unconfigured = run_checks(Settings(home=tmp_path / "h2", tracker="jira"), [])
         assert any(f.check == "configuration" and not f.ok for f in unconfigured)
+
+
+@pytest.mark.slow
+def test_github_down_the_incident_waits_jira_says_why_and_it_resumes(
+        tmp_path: Path, shop: Path, event: dict[str, Any]) -> None:
+    """The GitHub stand-in answers 503 (Retry-After: 600) to every pull-request creation for
+    as long as the test says: PyGithub's error becomes the forge's Unavailable, the incident
+    waits, the Jira ticket says why, and a tick after the forge is back opens the PR."""
+    from datetime import UTC, datetime, timedelta
+
+    from agent.incidents.waits import ServiceWait
+
+    service = git.Repo(shop)
+    with github_standin(tmp_path / "gh") as gh, jira_standin() as jira:
+        bare = gh.create_repo("acme/shop")
+        service.git.push("--force", str(bare), "main:main")
+        settings = Settings(
+            home=tmp_path / "home", forge="github", tracker="jira", test_timeout_s=120,
+            verify_window_s=0, verify_max_window_s=0, service_retries=1, service_backoff_s=0,
+            github_app_id=gh.app_id, github_private_key=gh.private_key_pem,
+            github_installation_id=gh.installation_id, github_api_url=gh.api_url,
+            jira_url=jira.url, jira_email=jira.email, jira_api_token=jira.api_token,
+            jira_project=jira.project)
+        runtime = IncidentService(settings)
+        repo = RepoRef(name="acme/shop", origin=gh.git_url("acme/shop"), default_branch="main")
+
+        gh.fail("POST", r"/repos/acme/shop/pulls$", times=10_000, status=503,
+                headers={"Retry-After": "600"}, body={"message": "Service Unavailable"})
+        report = runtime.receive(incoming("sentry", event), repo)
+        assert report.status == "waiting for forge", report.status
+        assert isinstance(report.wait, ServiceWait) and report.wait.port == "forge"
+        assert report.state and report.state.ticket and report.state.pull_request is None
+        key = report.state.ticket.key
+        told = jira.issue(key).comments[-1]["body"]
+        assert "waiting for the forge" in told and "503" in told
+        assert gh.pulls("acme/shop") == []
+        # Still down when its Retry-After has passed: it keeps waiting, the ticket told once.
+        comments = len(jira.issue(key).comments)
+        later = datetime.now(UTC) + timedelta(minutes=11)
+        assert [r.status for r in runtime.tick(later)] == ["waiting for forge"]
+        assert len(jira.issue(key).comments) == comments
+
+        gh.heal()  # GitHub is back
+        resumed = runtime.tick(later + timedelta(hours=1))
+        assert [r.status for r in resumed] == ["waiting for review"]
+        [pull] = gh.pulls("acme/shop")
+        assert resumed[0].state and resumed[0].state.pull_request
+        assert resumed[0].state.pull_request.number == pull.number
+        assert jira.status_of(key) == "In Review"

@@ -110,6 +110,11 @@ class StandInServer:
             self._faults.append(Fault(method, re.compile(path_regex), times, status,
                                       headers or {}, body, drop, drop_after))
 
+    def heal(self) -> None:
+        """The service is back: drop every injected fault still pending."""
+        with self.lock:
+            self._faults.clear()
+
     def paths(self, method: str | None = None) -> list[str]:
         return [r.path for r in self.requests if method is None or r.method == method]
 

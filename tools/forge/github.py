@@ -15,6 +15,7 @@ import base64
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -332,7 +333,8 @@ class GitHubForge:
             if sha:
                 kwargs["sha"] = sha
             out: list[DeploymentInfo] = []
-            deps: list[Deployment] = list(self._gh_repo.get_deployments(**kwargs)[:limit])
+            # islice, not [:limit]: PyGithub's slice of an empty list raises IndexError.
+            deps: list[Deployment] = list(islice(self._gh_repo.get_deployments(**kwargs), limit))
             for dep in deps:
                 statuses = [
                     DeploymentStatusInfo(state=s.state, created_at=_utc(s.created_at),
