@@ -9,7 +9,7 @@ import pytest
 from agent.repair.classify import classify
 from agent.repair.expressions import family_rank, keywords_in_use
 from agent.repair.mutations import MutationSearch, _candidate
-from tests.repair.helpers import call, make_input, search_with
+from tests.repair.helpers import make_input, search_with
 
 
 def _after(source: str, function: str, family: str, **extra: object) -> list[str]:
