@@ -179,7 +179,9 @@ class ExpressionSites(cst.CSTVisitor):
 
     def __init__(self, module: cst.Module, add: Any, names: list[str],
                  sources: list[str]) -> None:
-        self.module, self.add, self.names, self.sources = module, add, names, sources
+        self.module, self.add, self.names = module, add, names
+        self.corpus = ["\n".join(dict.fromkeys(sources))]  # searched once per callee
+        self.keywords: dict[str, dict[str, list[str]]] = {}
         self.tests: list[cst.Comparison] = []
         self.ifs: list[cst.If] = []
 
@@ -219,8 +221,9 @@ class ExpressionSites(cst.CSTVisitor):
         if name is None or any(a.star for a in args):
             return
         present = {a.keyword.value for a in args if a.keyword is not None}
-        for kw, value in ((k, v) for k, vs in keywords_in_use(self.sources, name).items()
-                          for v in vs):
+        if name not in self.keywords:
+            self.keywords[name] = keywords_in_use(self.corpus, name)
+        for kw, value in ((k, v) for k, vs in self.keywords[name].items() for v in vs):
             if kw in present or (value == kw and kw not in self.names):
                 continue
             try:
