@@ -12,7 +12,7 @@ distance from the crashing line; pairs come only when single ones fail and budge
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -356,6 +356,8 @@ class MutationSearch:
     inp: RepairInput
     budget: int
     suspicion: Mapping[int, float] = field(default_factory=dict)  # line → localisation score
+    # the search's wall budget: building a mutant of a large module costs tens of ms
+    out_of_time: Callable[[], bool] = lambda: False
 
     def __post_init__(self) -> None:
         wrapper = MetadataWrapper(cst.parse_module(self.inp.source), unsafe_skip_copy=True)
@@ -390,7 +392,7 @@ class MutationSearch:
         out: list[Candidate] = []
         seen: set[str] = set()
         for combo in combos:
-            if len(out) >= limit:
+            if len(out) >= limit or self.out_of_time():
                 break
             candidate = self._candidate(combo)
             if candidate is not None and candidate.new_source not in seen:

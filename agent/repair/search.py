@@ -320,7 +320,7 @@ class Search:
                                          "candidate or time budget is spent")
                 break
             suspicion = self.localisation.scores(target.path) if self.localisation else {}
-            search = MutationSearch(target, budget, suspicion)
+            search = MutationSearch(target, budget, suspicion, self.out_of_time)
             singles = search.singles_candidates()
             if isinstance(singles, Decline):
                 self.result.notes.append(str(singles))

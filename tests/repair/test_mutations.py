@@ -201,3 +201,18 @@ def _passes(check: Check, source: str) -> bool:
     except Exception:
         return False
     return True
+
+
+def test_building_mutants_stops_when_the_search_is_out_of_time() -> None:
+    source = '''
+        def f(a, b):
+            x = a + b
+            return x > 3
+    '''
+    inp = make_input(source, "f", "", "")
+    checks = iter(range(1000))
+    search = MutationSearch(inp, 500, out_of_time=lambda: next(checks) >= 5)
+    built = search.singles_candidates()
+    assert isinstance(built, list) and len(built) == 5
+    late = MutationSearch(inp, 500, out_of_time=lambda: True).singles_candidates()
+    assert not isinstance(late, list)
