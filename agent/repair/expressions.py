@@ -3,11 +3,13 @@
 The operators follow the repair literature's (operand, operator, constant, condition, call
 argument and slice edits): a builtin replaced by its mirror (`max`/`min`, `any`/`all`), two
 call arguments swapped, a keyword argument dropped or added with a name the callee already
-takes, a slice bound added (`a[i:]` → `a[i:-1]`), a loop over a trimmed sequence, a condition
-widened or narrowed by another condition of the same function, and a `None` guard (always a
-mitigation: classify.py labels it). A variable replaced by another is kept in the `variable`
-family only where the other is used the same way (both called, iterated, indexed, counted);
-otherwise it moves to `variable-loose`, tried last: most of those pass a weak test by chance.
+takes, a slice bound added (`a[i:]` → `a[i:-1]`), a loop over a trimmed sequence, and a `None`
+guard (always a mitigation: classify.py labels it). Left out on purpose: widening or narrowing
+an `if` by another condition of the function (`a > 1` → `a > 1 and b > 0`); on the project's
+corpus its one passing patch was plausible but wrong. A variable replaced by another stays in
+the `variable` family only where the other is used the same way (both called, iterated,
+indexed, counted); otherwise it moves to `variable-loose`, tried last, as the replacement
+likeliest to pass a weak test by chance.
 
 Which families come first depends on the kind of the statement the edit sits in: a loop
 header's slips are bounds, an if-condition's are comparisons, a call's are its arguments.
@@ -16,7 +18,7 @@ header's slips are bounds, an if-condition's are comparisons, a call's are its a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -25,9 +27,9 @@ from libcst.metadata import CodeRange
 
 from agent.repair.base import code
 
-EXPRESSION_FAMILIES = ("builtin", "arguments", "slice", "conjunct", "guard", "variable-loose")
+EXPRESSION_FAMILIES = ("builtin", "arguments", "slice", "guard", "variable-loose")
 KINDS = ("return", "assignment", "if-condition", "loop-header", "call", "other")
-_LATE = ("delete", "copy", "conjunct", "guard", "variable-loose")
+_LATE = ("delete", "copy", "guard", "variable-loose")
 # Families in the order they are tried, by the kind of the suspicious statement; those not
 # named follow in mutations.FAMILIES' order, then _LATE.
 ORDER: dict[str, tuple[str, ...]] = {
@@ -182,14 +184,9 @@ class ExpressionSites(cst.CSTVisitor):
         self.module, self.add, self.names = module, add, names
         self.corpus = ["\n".join(dict.fromkeys(sources))]  # searched once per callee
         self.keywords: dict[str, dict[str, list[str]]] = {}
-        self.tests: list[cst.Comparison] = []
-        self.ifs: list[cst.If] = []
 
     def text(self, node: cst.CSTNode) -> str:
         return code(self.module, node).strip()
-
-    def visit_Comparison(self, node: cst.Comparison) -> None:
-        self.tests.append(node)
 
     def visit_Call(self, node: cst.Call) -> None:
         name = _callee(node.func)
@@ -255,7 +252,6 @@ class ExpressionSites(cst.CSTVisitor):
                 self.add("slice", f"iterate over `{self.text(new)}`", node.iter, new)
 
     def visit_If(self, node: cst.If) -> None:
-        self.ifs.append(node)
         guarded = sorted({self.text(n.value) for n in _bases(node.body)
                           if self.text(n.value) in self.names})
         for name in guarded:
@@ -263,19 +259,6 @@ class ExpressionSites(cst.CSTVisitor):
                                        f"{name} is not None")
             self.add("guard", f"only when `{name}` is not None: `{self.text(new)}`", node.test,
                      new)
-
-    def conjuncts(self) -> Iterator[tuple[str, str, cst.CSTNode, cst.CSTNode]]:
-        """Each `if` test widened (`or`) or narrowed (`and`) by another comparison of the
-        function: a condition the author wrote elsewhere, missing here."""
-        for node in self.ifs:
-            mine = self.text(node.test)
-            for other in self.tests:
-                other_text = self.text(other)
-                if other_text in mine or "\n" in other_text:
-                    continue
-                for op in ("and", "or"):
-                    new = cst.parse_expression(f"{_wrapped(mine)} {op} {other_text}")
-                    yield ("conjunct", f"`{mine}` → `{self.text(new)}`", node.test, new)
 
 
 def _wrapped(text: str) -> str:

@@ -380,8 +380,6 @@ class MutationSearch:
         extra = ExpressionSites(self.module, visitor.add, names,
                                 [self.inp.source, *self.inp.repo_sources.values()])
         function.body.visit(extra)
-        for conjunct in extra.conjuncts():
-            visitor.add(*conjunct)
         found = sort_variables(visitor.found + list(_copies(visitor, function)), self.parents,
                                compatible_names(function, self.parents))
         # The most suspicious lines first (bucketed: near-ties keep the family order).

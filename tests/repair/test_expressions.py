@@ -48,10 +48,6 @@ BEFORE_AFTER = [
      "for x in xs[1:]:"),
     ("slice", "def f(xs):\n    t = 0\n    for x in xs:\n        t += x\n    return t\n", "f",
      "for x in xs[:-1]:"),
-    ("conjunct", "def f(a, b):\n    ok = b > 0\n    if a > 1:\n        return 1\n    return 0\n",
-     "f", "if a > 1 and b > 0:"),
-    ("conjunct", "def f(a, b):\n    ok = b > 0\n    if a > 1:\n        return 1\n    return 0\n",
-     "f", "if a > 1 or b > 0:"),
     ("guard", "def f(user, on):\n    if on:\n        return user.name\n    return ''\n", "f",
      "if on and user is not None:"),
 ]
@@ -147,12 +143,12 @@ def test_family_order_depends_on_the_statement_kind() -> None:
             "constant", kind)
 
 
-def test_a_none_guard_is_a_mitigation_and_a_narrowed_condition_a_fix() -> None:
+def test_a_none_guard_is_a_mitigation_and_another_narrowed_condition_a_fix() -> None:
     guard = "-    if on:\n+    if on and user is not None:\n"
     kind = classify("mutation:guard", guard)
     assert kind.fix_class == "mitigation" and "None" in kind.masks
     narrowed = "-    if a > 1:\n+    if a > 1 and b > 0:\n"
-    assert classify("mutation:conjunct", narrowed).fix_class == "fix"
+    assert classify("mutation:condition", narrowed).fix_class == "fix"
 
 
 def test_the_search_labels_a_passing_guard_a_mitigation() -> None:
