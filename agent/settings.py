@@ -107,8 +107,11 @@ class Settings(BaseSettings):
         False, description="on a pass, resolve the Sentry issue (in the release) or the "
         "PagerDuty incident (with a note linking the PR)")
     max_candidates: int = Field(40, description="template and revert candidates kept per incident")
-    mutation_budget: int = Field(400, description="mutants validated at most per incident")
-    search_seconds: float = Field(90.0, description="wall-clock budget of one repair search")
+    mutation_budget: int = Field(400, ge=0, description="mutants validated at most per incident")
+    search_seconds: float = Field(90.0, gt=0, description="wall-clock budget of one repair "
+                                  "search")
+    search_extra_candidates: int = Field(24, ge=0, description="candidates tried after the "
+                                         "first passing fix, for a smaller or more natural one")
     worker_swap: bool = Field(True, description="the warm worker applies a candidate that "
                               "changes only function bodies by swapping their code (off: a "
                               "fresh pytest session per candidate)")

@@ -142,7 +142,9 @@ def validate(state: IncidentState, runtime: Runtime[Context]) -> dict[str, Any]:
                                       timeout)
             searched = time.monotonic()
             search = Search(validator, confirm, mutation_budget=ctx.settings.mutation_budget,
-                            seconds=ctx.settings.search_seconds, localisation=localisation)
+                            seconds=ctx.settings.search_seconds,
+                            extra_candidates=ctx.settings.search_extra_candidates,
+                            localisation=localisation)
             result = search.run(inp, state.candidates)
             usage = _ask_model(ctx, search, inp, alert, rc, state.incident_id)
             notes.append(f"timing: test runner ready in {ready - started:.1f} s, suite at the "

@@ -37,6 +37,8 @@ _SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(max|min)\(.*\bdefault\s*="), "an empty input yields a default"),
     (re.compile(r"\bif\b.+\bis None\s*:\s*$"), "the work is skipped when a value is None"),
     (re.compile(r"^\s*if not \w[\w.]*\s*:\s*$"), "the work is skipped when a value is empty"),
+    (re.compile(r"^\s*(el)?if\b.+\band [\w.]+ is not None\s*:\s*$"),
+     "the work is skipped when a value is None"),
 )
 _DEFAULTS = (
     re.compile(r"\.get\([^()]*,\s*(?P<d>[^()]+)\)"),

@@ -12,12 +12,18 @@ distance from the crashing line; pairs come only when single ones fail and budge
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
-from libcst.metadata import CodeRange, ExpressionContext, ExpressionContextProvider, MetadataWrapper
+from libcst.metadata import (
+    CodeRange,
+    ExpressionContext,
+    ExpressionContextProvider,
+    MetadataWrapper,
+    ParentNodeProvider,
+)
 
 from agent.repair.base import (
     Decline,
@@ -27,6 +33,13 @@ from agent.repair.base import (
     function_node,
     make_candidate,
     replace_many,
+)
+from agent.repair.expressions import (
+    ExpressionSites,
+    compatible_names,
+    family_rank,
+    sort_variables,
+    statement_kind,
 )
 from agent.state import Candidate
 
@@ -68,9 +81,10 @@ class Mutation:
     target: cst.CSTNode
     replacement: Any  # a node, or a FlattenSentinel / RemovalSentinel for statements
     line: int
+    kind: str = "other"  # of the statement it sits in (expressions.KINDS)
 
     def key(self, crash_line: int) -> tuple[int, int]:
-        return FAMILIES.index(self.family), abs(self.line - crash_line)
+        return family_rank(self.family, self.kind), abs(self.line - crash_line)
 
 
 def _op_text(op: cst.CSTNode) -> str:
@@ -119,15 +133,18 @@ class _Sites(cst.CSTVisitor):
     METADATA_DEPENDENCIES = ()
 
     def __init__(self, module: cst.Module, where: dict[cst.CSTNode, CodeRange],
-                 contexts: dict[cst.CSTNode, Any], names: list[str]) -> None:
+                 contexts: dict[cst.CSTNode, Any], names: list[str],
+                 parents: dict[cst.CSTNode, cst.CSTNode]) -> None:
         self.module, self.where, self.contexts, self.names = module, where, contexts, names
+        self.parents = parents
         self.found: list[Mutation] = []
         self.statements: list[cst.SimpleStatementLine] = []
 
     def add(self, family: str, description: str, target: cst.CSTNode, replacement: Any) -> None:
         pos = self.where.get(target)
         self.found.append(Mutation(family, description, target, replacement,
-                                   pos.start.line if pos else 0))
+                                   pos.start.line if pos else 0,
+                                   statement_kind(target, self.parents)))
 
     def text(self, node: cst.CSTNode) -> str:
         return code(self.module, node).strip()
@@ -339,12 +356,15 @@ class MutationSearch:
     inp: RepairInput
     budget: int
     suspicion: Mapping[int, float] = field(default_factory=dict)  # line → localisation score
+    # the search's wall budget: building a mutant of a large module costs tens of ms
+    out_of_time: Callable[[], bool] = lambda: False
 
     def __post_init__(self) -> None:
         wrapper = MetadataWrapper(cst.parse_module(self.inp.source), unsafe_skip_copy=True)
         self.module = wrapper.module
         self.where = dict(wrapper.resolve(cst.metadata.PositionProvider))
         self.contexts = dict(wrapper.resolve(ExpressionContextProvider))
+        self.parents = dict(wrapper.resolve(ParentNodeProvider))
         found = self._mutations()
         self.singles: list[Mutation] = found if isinstance(found, list) else []
         self.decline = found if isinstance(found, Decline) else None
@@ -354,10 +374,14 @@ class MutationSearch:
         function = function_node(self.where, self.inp)
         if function is None:
             return Decline(STRATEGY, f"no function definition around line {self.inp.line}")
-        visitor = _Sites(self.module, self.where, self.contexts,
-                         _names_in_scope(function, self.where))
+        names = _names_in_scope(function, self.where)
+        visitor = _Sites(self.module, self.where, self.contexts, names, self.parents)
         function.body.visit(visitor)
-        found = visitor.found + list(_copies(visitor, function))
+        extra = ExpressionSites(self.module, visitor.add, names,
+                                [self.inp.source, *self.inp.repo_sources.values()])
+        function.body.visit(extra)
+        found = sort_variables(visitor.found + list(_copies(visitor, function)), self.parents,
+                               compatible_names(function, self.parents))
         # The most suspicious lines first (bucketed: near-ties keep the family order).
         return sorted(found, key=lambda m: (-round(self.suspicion.get(m.line, 0.0), 1),
                                             *m.key(self.inp.line)))
@@ -366,7 +390,7 @@ class MutationSearch:
         out: list[Candidate] = []
         seen: set[str] = set()
         for combo in combos:
-            if len(out) >= limit:
+            if len(out) >= limit or self.out_of_time():
                 break
             candidate = self._candidate(combo)
             if candidate is not None and candidate.new_source not in seen:

@@ -7,10 +7,10 @@ the functions of the most suspicious lines (localise.py), the most suspicious st
 first. A candidate must pass the reproduction first, then the tests that ran a line it changes
 (or, without localisation, the tests of its module), then (for the best few) the whole suite;
 breaking a test that passed at the base rejects it. Candidates equal by syntax tree are tried
-once. A tier stops EXTRA_CANDIDATES after the first `fix` that passes the quick checks. Among
-survivors the smallest change wins, ties going to the most natural one (the most like code
-already in the repository). The winner is finally confirmed by the repository's own test
-command on disk, in the sandbox.
+once. A tier stops `extra_candidates` (a setting) after the first `fix` that passes the
+quick checks. Among survivors the smallest change wins, ties going to the most natural one (the
+most like code already in the repository). The winner is finally confirmed by the repository's
+own test command on disk, in the sandbox.
 """
 
 from __future__ import annotations
@@ -156,6 +156,7 @@ class Search:
     confirm: Confirm
     mutation_budget: int = MUTATION_BUDGET
     seconds: float = SEARCH_SECONDS
+    extra_candidates: int = EXTRA_CANDIDATES
     result: SearchResult = field(default_factory=SearchResult)
     localisation: Localisation | None = None  # suspicious lines, from the traced tests
 
@@ -168,7 +169,7 @@ class Search:
 
     def _tier(self, name: str, candidates: list[Candidate], *,
               deadline: bool = True) -> tuple[Candidate | None, list[Candidate]]:
-        """Quick checks in order until a `fix` passes them and EXTRA_CANDIDATES more have been
+        """Quick checks in order until a `fix` passes them and `extra_candidates` more have been
         tried (for a smaller or more natural one), then the whole suite for the best few
         survivors; when none is accepted, on with the rest. Returns the chosen candidate and
         the seeds for pairs: those that passed the reproduction but failed later, and those
@@ -191,7 +192,7 @@ class Search:
                                              f"{len(self.result.validations)} candidate(s)")
                     start = len(keys)
                     break
-                if first_fix is not None and start - first_fix >= EXTRA_CANDIDATES:
+                if first_fix is not None and start - first_fix >= self.extra_candidates:
                     break
                 self.tried.update(keys[start:start + BATCH])
                 batch = [fresh[key] for key in keys[start:start + BATCH]]
@@ -211,7 +212,7 @@ class Search:
             if chosen is not None:
                 if start < len(keys):
                     self.result.notes.append(
-                        f"{name}: stopped {EXTRA_CANDIDATES} candidate(s) after the first "
+                        f"{name}: stopped {self.extra_candidates} candidate(s) after the first "
                         f"passing fix; {len(keys) - start} not tried")
                 return chosen, seeds
         return None, seeds
@@ -314,8 +315,12 @@ class Search:
             return None
         budget = self.mutation_budget
         for target in self._targets(inp, off_stack):
+            if budget <= 0 or self.out_of_time():
+                self.result.notes.append(f"mutation: {target.function} not mutated, the "
+                                         "candidate or time budget is spent")
+                break
             suspicion = self.localisation.scores(target.path) if self.localisation else {}
-            search = MutationSearch(target, budget, suspicion)
+            search = MutationSearch(target, budget, suspicion, self.out_of_time)
             singles = search.singles_candidates()
             if isinstance(singles, Decline):
                 self.result.notes.append(str(singles))

@@ -88,8 +88,10 @@ class InProcessRunner:
 
 
 def search_with(inp: RepairInput, checks: dict[str, Any], reproduction: list[str],
-                proposals: list[Candidate] | None = None) -> tuple[Any, InProcessRunner]:
-    """Run the whole search on `inp` with `checks` as the suite; confirm accepts as is."""
+                proposals: list[Candidate] | None = None, **options: Any
+                ) -> tuple[Any, InProcessRunner]:
+    """Run the whole search on `inp` with `checks` as the suite; confirm accepts as is;
+    `options` are Search's (budgets)."""
     from agent.repair.search import Search
     from agent.repair.validation import Validator, outcomes
 
@@ -97,5 +99,5 @@ def search_with(inp: RepairInput, checks: dict[str, Any], reproduction: list[str
     baseline = outcomes(runner.run({}, [], 10))
     validator = Validator(runner, baseline, reproduction, 10.0,
                           lambda candidate: list(checks))
-    search = Search(validator, lambda candidate, validation: validation)
+    search = Search(validator, lambda candidate, validation: validation, **options)
     return search.run(inp, proposals or []), runner

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from agent.repair.expressions import EXPRESSION_FAMILIES
 from agent.repair.mutations import FAMILIES, MutationSearch
 from tests.repair.helpers import make_input, search_with
 
@@ -145,11 +146,12 @@ def test_every_family_is_generated_on_a_rich_function() -> None:
                 if items[i] > limit and i != 0:
                     total += items[i] * 2
             found = max(items, limit)
+            head = sorted(items[1:], reverse=True)
             return total - 1
     '''
     inp = make_input(source, "score", "", "")
     families = {m.family for m in MutationSearch(inp, 2000).singles}
-    assert families == set(FAMILIES)
+    assert families == set(FAMILIES) | set(EXPRESSION_FAMILIES)
 
 
 def test_pairs_come_when_single_mutations_fail() -> None:
@@ -167,15 +169,21 @@ def test_pairs_come_when_single_mutations_fail() -> None:
     assert call(result.chosen, "window", [5, 6, 7, 8], 3) == [5, 6, 7]
 
 
-def test_ranked_by_family_then_distance_from_the_crash_line() -> None:
+def test_ranked_by_the_statement_kinds_family_order_then_distance() -> None:
     source = '''
         def f(a, b):
-            x = a + b
+            if a > b:
+                x = a + b
             return x > 3
     '''
     inp = make_input(source, "f", "", "", line_containing="return")
-    order = [m.family for m in MutationSearch(inp, 500).singles]
-    assert order.index("comparison") < order.index("arithmetic") < order.index("delete")
+    order = [(m.family, m.kind, m.line) for m in MutationSearch(inp, 500).singles]
+    # an if-condition's comparison and an assignment's arithmetic first (each its kind's
+    # first family), the nearer to the crash first; statements deleted last
+    assert order.index(("arithmetic", "assignment", 3)) < order.index(
+        ("comparison", "if-condition", 2)) < order.index(("comparison", "return", 4))
+    assert order[-1][0] in ("delete", "copy", "guard", "variable-loose")
+    assert all(family != "guard" for family, _, _ in order[:6])
 
 
 def test_nothing_to_mutate_declines() -> None:
@@ -192,3 +200,18 @@ def _passes(check: Check, source: str) -> bool:
     except Exception:
         return False
     return True
+
+
+def test_building_mutants_stops_when_the_search_is_out_of_time() -> None:
+    source = '''
+        def f(a, b):
+            x = a + b
+            return x > 3
+    '''
+    inp = make_input(source, "f", "", "")
+    checks = iter(range(1000))
+    search = MutationSearch(inp, 500, out_of_time=lambda: next(checks) >= 5)
+    built = search.singles_candidates()
+    assert isinstance(built, list) and len(built) == 5
+    late = MutationSearch(inp, 500, out_of_time=lambda: True).singles_candidates()
+    assert not isinstance(late, list)

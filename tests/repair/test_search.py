@@ -132,3 +132,44 @@ def test_the_search_stops_a_short_budget_after_the_first_passing_fix() -> None:
     assert result.chosen is not None and result.chosen.id == "c0"
     assert len(result.candidates) == search.BATCH + search.EXTRA_CANDIDATES
     assert any("after the first passing fix; 29 not tried" in n for n in result.notes)
+
+
+def test_the_short_extra_budget_is_a_setting() -> None:
+    inp = coupon_input()
+    fixed = inp.source.replace('coupon["min_total"]', 'coupon.get("min_total", 0)')
+    others = [inp.source + f"\nUNUSED_{i} = {i}\n" for i in range(60)]
+    proposals = [Candidate(id=f"c{i}", strategy="template:test", description="",
+                           path=inp.path, new_source=text, diff="-a\n+b\n", lines_changed=1)
+                 for i, text in enumerate([fixed, *others])]
+    result, _ = search_with(inp, CHECKS, ["reproduction"], proposals=proposals,
+                            extra_candidates=0)
+    assert result.chosen is not None and result.chosen.id == "c0"
+    assert len(result.candidates) == search.BATCH
+
+
+SLOW_TO_FIX = '''
+    def fee(amount, rate, floor, cap):
+        charged = amount * rate
+        if charged < floor:
+            charged = floor
+        if charged > cap:
+            charged = cap
+        return charged + 1
+'''
+FEE_CHECKS = {"fee": lambda m: expect(m.fee(100, 0.5, 0, 80) == 48)}  # no single edit fixes it
+
+
+def test_the_mutation_budget_bounds_the_mutants_validated() -> None:
+    inp = make_input(SLOW_TO_FIX, "fee", "", "")
+    result, _ = search_with(inp, FEE_CHECKS, ["fee"], mutation_budget=20)
+    mutants = [c for c in result.candidates if c.strategy.startswith("mutation:")]
+    assert 0 < len(mutants) <= 20
+    unbounded, _ = search_with(inp, FEE_CHECKS, ["fee"], mutation_budget=60)
+    assert len([c for c in unbounded.candidates if c.strategy.startswith("mutation:")]) > 20
+
+
+def test_the_wall_budget_stops_the_search() -> None:
+    inp = make_input(SLOW_TO_FIX, "fee", "", "")
+    result, _ = search_with(inp, FEE_CHECKS, ["fee"], seconds=0.0)
+    assert not [c for c in result.candidates if c.strategy.startswith("mutation:")]
+    assert any("budget is spent" in n or "out of time" in n for n in result.notes)
