@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -132,3 +133,14 @@ class MonitorAPI:
             yield [i for i in items or [] if isinstance(i, dict)]
             if not (isinstance(body, dict) and body.get("more")):
                 return
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An API's ISO 8601 timestamp ("Z" or an offset; naive read as UTC), else None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

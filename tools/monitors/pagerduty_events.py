@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from tools.monitors.http import MonitorAPI, MonitorRefused
+from tools.monitors.http import MonitorAPI, MonitorRefused, parse_time
 from tools.monitors.local import EventStore
 from tools.monitors.sentry import as_dict
-from tools.monitors.sentry_events import parse_time
 from tools.ports import Alert, Deploy, Occurrences
 
 _STATUSES = ("triggered", "acknowledged", "resolved")

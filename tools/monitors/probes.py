@@ -20,10 +20,9 @@ from urllib.parse import quote
 import httpx
 
 from tools.monitors.github_events import FAILED_CONCLUSIONS
-from tools.monitors.http import MonitorAPI
+from tools.monitors.http import MonitorAPI, parse_time
 from tools.monitors.local import EventStore
 from tools.monitors.sentry import as_dict
-from tools.monitors.sentry_events import parse_time
 from tools.ports import Alert, Deploy, Occurrences
 
 

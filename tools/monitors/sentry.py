@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from tools.monitors.http import MonitorAPI
+from tools.monitors.http import MonitorAPI, parse_time
 from tools.ports import Alert, AlertParseError, Frame, MonitorRefused, RetryPolicy
 
 
@@ -129,14 +129,7 @@ def first_seen(payload: Any) -> datetime | None:
     """The issue's `firstSeen` when the payload carries the issue (an `issue` webhook, or a
     body completed by `SentryClient.with_issue`): when the fault was first seen."""
     issue = as_dict(as_dict(as_dict(payload).get("data")).get("issue"))
-    value = issue.get("firstSeen")
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parse_time(issue.get("firstSeen"))
 
 
 def _field(raw: dict[str, Any], snake: str, camel: str) -> Any:

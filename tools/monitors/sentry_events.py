@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from tools.monitors.http import MonitorAPI, MonitorNotFound
+from tools.monitors.http import MonitorAPI, MonitorNotFound, parse_time
 from tools.monitors.local import EventStore
 from tools.monitors.sentry import as_dict, event_issue_id, issue_id
 from tools.ports import Alert, Deploy, Occurrences
@@ -32,16 +32,6 @@ MAX_LINKS = 20
 
 def _iso(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def sentry_issue(alert: Alert) -> str | None:
