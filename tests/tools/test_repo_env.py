@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.repair.runner import WarmWorker
+from agent.repair.runner import WarmWorker, written
 from tools.repo_deps import (
     dependency_files,
     install_plan,
@@ -343,8 +343,10 @@ def test_unittest_repository_runs_by_discovery_with_pytest_style_ids(tmp_path: P
     fixed = {"calc/__init__.py": "def add(a, b):\n    return a + b\n"}
     with WarmWorker(sandbox, repo, pytest_args=command.pytest_args) as worker:
         warm = worker.run(fixed, [], 60)
-    (repo / "calc" / "__init__.py").write_text(fixed["calc/__init__.py"])
-    cold = sandbox.run(repo, command.argv, 60)
+    # Written as alertfix's runner writes a candidate (agent/repair/runner.py): the old
+    # bytecode goes too, since a same-size rewrite within the second would pass its check.
+    with written(repo, fixed):
+        cold = sandbox.run(repo, command.argv, 60)
     assert outcomes(warm) == outcomes(cold) == {ids[0]: "passed", ids[1]: "passed",
                                                 "tests/test_calc.py::TestCalc::test_add": "passed"}
 
