@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from email.utils import parsedate_to_datetime
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
@@ -24,7 +23,7 @@ from tools.ports import (
     ModelNotFound,
     ModelRefused,
     ModelUnavailable,
-    utcnow,
+    retry_after_seconds,
 )
 
 ANSWER_TOOL = "propose_replacements"
@@ -74,29 +73,22 @@ class ChatModel(Protocol):
 
 
 def retry_after(headers: Mapping[str, str] | None) -> float | None:
-    """Seconds a 429 or 503 asked to wait: `retry-after-ms`, `retry-after` in seconds or as an
-    HTTP date; None when it did not say."""
+    """Seconds a 429 or 503 asked to wait: OpenAI's `retry-after-ms`, else `retry-after`
+    (read by the shared parser); None when it did not say."""
     if not headers:
         return None
     lowered = {k.lower(): v for k, v in headers.items()}
     try:
         if "retry-after-ms" in lowered:
             return max(0.0, float(lowered["retry-after-ms"]) / 1000)
-        value = lowered.get("retry-after")
-        if value is None:
-            return None
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            return max(0.0, (parsedate_to_datetime(value) - utcnow()).total_seconds())
-    except (TypeError, ValueError):
-        return None
+    except ValueError:
+        pass
+    return retry_after_seconds(lowered.get("retry-after"))
 
 
 def answer_text(arguments: object) -> str:
     """A tool call's arguments as JSON text (Anthropic hands a dict, OpenAI a string)."""
     return arguments if isinstance(arguments, str) else json.dumps(arguments)
-
 
 
 def _shown(text: str, secret: str | None, limit: int = 200) -> str:
