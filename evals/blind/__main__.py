@@ -1,4 +1,5 @@
 """`python -m evals.blind generate [--only ID]` writes the blind cases into evals/cases/;
+`python -m evals.blind list` says what each one is (bug, right fix, trap);
 `python -m evals.blind check [--only ID]` proves each one: the repository builds, the alert's
 failure reproduces at head, the judge fails at head, passes with the known-good fix, and
 refuses every wrong fix although that fix silences the alert."""
@@ -77,13 +78,18 @@ def check(case: Case, cases_dir: Path) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.blind")
-    parser.add_argument("command", choices=["generate", "check"])
+    parser.add_argument("command", choices=["generate", "check", "list"])
     parser.add_argument("--only", action="append", default=[])
     parser.add_argument("--out", type=Path, default=DEFAULT_CASES)
     args = parser.parse_args(argv)
     chosen = [c for c in ALL if not args.only or c.id in args.only]
     failed = 0
     for case in chosen:
+        if args.command == "list":
+            print(f"{case.id} ({case.source}, culprit {case.culprit} of {len(case.commits)})")
+            for key in ("bug", "fix", "trap"):
+                print(f"  {key}: {case.summary[key]}")
+            continue
         if args.command == "generate":
             print(write_case(case, args.out))
             continue

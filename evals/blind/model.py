@@ -61,7 +61,7 @@ class Case:
     fix: tuple[Edit, ...]
     wrong_fixes: tuple[WrongFix, ...]
     crash: str = ""  # sentry: Python run at the repository root that raises at head
-    summary: dict[str, str] = field(default_factory=dict)  # bug / fix / trap, for the README
+    summary: dict[str, str] = field(default_factory=dict)  # bug / fix / trap, for `list`
 
     def validate(self) -> None:
         assert self.id.startswith("blind-"), self.id

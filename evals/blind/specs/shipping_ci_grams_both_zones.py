@@ -111,7 +111,7 @@ CASE = Case(
     id="blind-shipping-ci-grams-both-zones",
     title="CI failure: domestic shipping quotes wrong after the catalog moved to grams",
     source="ci", service="shipping", received_at="2026-11-09T16:42:00Z",
-    tags=("units", "multi-site", "logic", "regression"),
+    tags=("units", "multi-site", "logic", "feature-bundled", "regression"),
     commits=(
         Commit("Shipping quotes by weight band", MAYA, "2026-11-02T09:10:00+00:00", {
             "shipping/__init__.py": '"""Shipping quotes for the web shop."""\n',
