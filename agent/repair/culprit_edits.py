@@ -43,6 +43,14 @@ class Edit:
     new: str
     callee: str = ""
 
+    @property
+    def selects_element(self) -> bool:
+        """The edit adds a subscript by a constant position (`["secret"]` became
+        `["secrets"][0]`): what was one value became a collection, and the culprit chose which
+        of its elements the place it edited needs. Another place may need another, or all."""
+        return _constant_subscripts([t.string for t in tokens(self.new)]) > \
+            _constant_subscripts(list(self.old))
+
 
 @dataclass(frozen=True)
 class Move:
@@ -69,6 +77,20 @@ def tokens(line: str) -> list[tokenize.TokenInfo]:
                 if t.type not in _SKIP]
     except (tokenize.TokenError, IndentationError, SyntaxError):
         return []
+
+
+def _constant_subscripts(strings: list[str]) -> int:
+    """How many `[0]`, `[-1]`, `[:2]` (a subscript by a literal position) the tokens hold;
+    the closing bracket may lie past the end of an edit's text."""
+    found = 0
+    for at, token in enumerate(strings):
+        if token != "[":
+            continue
+        rest = strings[at + 1:at + 4]
+        rest = rest[1:] if rest[:1] in (["-"], [":"]) else rest
+        if rest[:1] and rest[0].isdigit() and rest[1:2] in ([], ["]"], [":"]):
+            found += 1
+    return found
 
 
 def _string_value(token: tokenize.TokenInfo) -> str | None:

@@ -297,3 +297,44 @@ def test_a_renamed_function_is_called_by_its_new_name_not_its_attributes() -> No
         repo_sources={"app/conf.py": change.files["app/conf.py"][1] or ""})
     best = found(complete_rename.propose(inp))[0]
     assert 'load_config("b")' in best.new_source and "cfg.load = 1" in best.new_source
+
+
+# The culprit made one secret a list (newest first) and signed outgoing mail with the newest.
+SECRETS_TO_A_LIST = culprit(app__outgoing=('''
+    def signed(settings, body):
+        return sign(settings["webhook_secret"], body)
+''', '''
+    def signed(settings, body):
+        return sign(settings["signing_secrets"][0], body)
+'''))
+
+
+def test_picking_one_element_of_what_became_a_list_is_not_repeated() -> None:
+    """Which element (or all of them) another site needs is a decision the edit cannot make:
+    verifying a signature needs every secret, signing needs the newest."""
+    edit = next(iter(culprit_edits.read(SECRETS_TO_A_LIST).edits))
+    assert edit.selects_element
+    inp = make_input('''
+        def verify(settings, body, signature):
+            return sign(settings["webhook_secret"], body) == signature
+    ''', "verify", "KeyError", "'webhook_secret'", culprit=SECRETS_TO_A_LIST)
+    declined = missed_call_site.propose(inp)
+    assert isinstance(declined, Decline)
+    assert "one element" in declined.reason
+    assert isinstance(complete_rename.propose(inp), Decline)  # not a plain rename either
+
+
+def test_an_edit_that_keeps_the_shape_of_the_value_is_still_repeated() -> None:
+    """`[0]` already on both sides, or a subscript by a name, picks nothing new."""
+    change = culprit(app__report=('''
+        def first(rows):
+            return rows[0]["total"]
+        def at(rows, i):
+            return rows["items"]
+    ''', '''
+        def first(rows):
+            return rows[0].total
+        def at(rows, i):
+            return rows["items"][i]
+    '''))
+    assert not any(e.selects_element for e in culprit_edits.read(change).edits)

@@ -6,6 +6,11 @@ makes the same edit in many places. The crashing line is one it missed: the same
 token for token, is made there (first on the crashing line alone, then on every line of the
 function that has the old form). The edit is the culprit's own, so the fix reads like the
 rest of its change.
+
+An edit that picks one element of what became a collection (`["secret"]` became
+`["secrets"][0]`) is not repeated: the culprit chose the element for the place it edited
+(sign with the newest secret), and the place it missed may need another or all of them
+(verify against every secret). Repeating it would look like a fix and be a guess.
 """
 
 from __future__ import annotations
@@ -122,6 +127,12 @@ def propose(inp: RepairInput) -> Proposal:
     found = culprit_edits.read(inp.culprit).edits
     if not found:
         return Decline(STRATEGY, "the culprit made no edit to repeat")
-    ordered = sorted(found, key=lambda e: (-found[e], e.old, e.new))
-    return collect(inp, STRATEGY, _rewrites(inp, ordered),
-                   none_reason=f"no edit of the culprit fits {inp.function}")
+    ordered = sorted((e for e in found if not e.selects_element),
+                     key=lambda e: (-found[e], e.old, e.new))
+    picks = [e for e in found if e.selects_element]
+    reason = f"no edit of the culprit fits {inp.function}"
+    if picks and not ordered:
+        reason = (f"the culprit's change `{' '.join(picks[0].old)}` → `{picks[0].new}` picks one "
+                  "element of what became a collection; which element, or all of them, "
+                  f"{inp.function} needs is for a human to decide")
+    return collect(inp, STRATEGY, _rewrites(inp, ordered), none_reason=reason)
