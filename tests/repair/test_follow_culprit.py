@@ -54,7 +54,7 @@ def test_reads_the_renamed_key_not_a_default() -> None:
     best = found(complete_rename.propose(inp))[0]
     assert call(best, "invoice_line", {"user_id": 7, "total": 3}) == "7: 3"
     assert "order['user_id']" in best.new_source and "get(" not in best.new_source
-    assert "user_id" in best.description
+    assert "user_id" in best.description and "shop/orders.py" in best.description
 
 
 def test_renamed_attribute_and_environment_variable() -> None:
@@ -274,7 +274,7 @@ def test_part_of_a_larger_change_to_a_line_is_not_an_edit_to_repeat() -> None:
     '''))
     edits = culprit_edits.read(change)
     assert not edits.edits  # the call was rewritten as a whole: no piece of it alone
-    assert edits.renamed_from("round_up_to_pack")[0].new == "order_quantity"
+    assert edits.renamed_from("round_up_to_pack", quoted=False) == [("order_quantity", 1)]
 
 
 def test_a_renamed_function_is_called_by_its_new_name_not_its_attributes() -> None:
@@ -338,3 +338,23 @@ def test_an_edit_that_keeps_the_shape_of_the_value_is_still_repeated() -> None:
             return rows["items"][i]
     '''))
     assert not any(e.selects_element for e in culprit_edits.read(change).edits)
+
+
+def test_renames_are_read_as_rca_reads_them() -> None:
+    """One reader of what the culprit renamed (agent.rca.renames): a key is a quoted rename,
+    an identifier is not, each place counts, and a module whose file moved is a move."""
+    change = culprit(app__config=('''
+        import os
+        SMTP_HOST = os.environ["SMTP_HOST"]
+        SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    ''', '''
+        import os
+        MAIL_HOST = os.environ["MAIL_HOST"]
+        MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    '''), app__old=("def f():\n    return 1\n", None), app__new=(None, "def f():\n    return 1\n"))
+    edits = culprit_edits.read(change)
+    assert edits.renamed_from("SMTP_HOST", quoted=True) == [("MAIL_HOST", 1)]
+    assert edits.renamed_from("SMTP_HOST", quoted=False) == [("MAIL_HOST", 1)]
+    assert {(r.kind, r.path) for r in edits.renames if r.old == "SMTP_PORT"} == {
+        ("setting", "app/config.py")}
+    assert culprit_edits.Move("", "app.old", "app.new") in edits.moves

@@ -104,17 +104,17 @@ def _rename_rewrites(inp: RepairInput, edits: CulpritEdits) -> Iterator[tuple[st
     function = function_node(where, inp)
     if function is None:
         return
-    for rename in edits.renamed_from(old):
-        wanted_kind = "string" if kind == "string" else "name"
-        if rename.kind != wanted_kind or not _defined_somewhere(rename.new, inp):
+    for new, times in edits.renamed_from(old, quoted=kind == "string"):
+        if not _defined_somewhere(new, inp):
             continue
-        mapping = _renamed_in(function, kind, old, rename.new)
+        mapping = _renamed_in(function, kind, old, new)
         if not mapping:
             continue
-        times = edits.renames[rename]
-        yield (f"Use the new name the culprit gave `{old}`: `{rename.new}` (it renamed it in "
-               f"{times} place{'s' if times != 1 else ''} and missed this one)",
-               replace_many(module, mapping))
+        places = sorted({r.path for r in edits.renames
+                         if (r.old, r.new, r.quoted) == (old, new, kind == "string")})
+        yield (f"Use the new name the culprit gave `{old}`: `{new}` (it renamed it in "
+               f"{times} place{'s' if times != 1 else ''}, {', '.join(places[:3])}, and missed "
+               "this one)", replace_many(module, mapping))
 
 
 def _import_rewrites(inp: RepairInput, moves: list[Move]) -> Iterator[tuple[str, str]]:
