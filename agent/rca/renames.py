@@ -40,6 +40,15 @@ def module_name(path: str) -> str:
     return ".".join(parts)
 
 
+def pluralises(old: str, new: str) -> bool:
+    """`bin_for` → `bins_for`, `item` → `items`: one word of the name gained an s. What was
+    one value is now many, so the new name is not a drop-in for the old one."""
+    words, other = old.split("_"), new.split("_")
+    return len(words) == len(other) and sum(
+        w != o for w, o in zip(words, other, strict=True)) == 1 and all(
+        w == o or o in (w + "s", w + "es") for w, o in zip(words, other, strict=True))
+
+
 def _unquote(token: str) -> tuple[str, bool]:
     if len(token) >= 2 and token[0] == token[-1] and token[0] in "'\"":
         return token[1:-1], True

@@ -8,9 +8,15 @@ import textwrap
 
 import pytest
 
+from agent.rca import renames
 from agent.repair import culprit_edits
 from agent.repair.base import CulpritChange, Decline
-from agent.repair.templates import complete_rename, missed_call_site, restore_contract
+from agent.repair.templates import (
+    complete_rename,
+    missed_call_site,
+    nearest_name,
+    restore_contract,
+)
 from agent.state import Candidate
 from tests.repair.helpers import call, make_input
 
@@ -358,3 +364,32 @@ def test_renames_are_read_as_rca_reads_them() -> None:
     assert {(r.kind, r.path) for r in edits.renames if r.old == "SMTP_PORT"} == {
         ("setting", "app/config.py")}
     assert culprit_edits.Move("", "app.old", "app.new") in edits.moves
+
+
+def test_a_name_made_plural_is_not_a_drop_in_rename() -> None:
+    """`bin_for` → `bins_for` answering a list: the plain new name hands a list to code that
+    wants one bin. Which of them (the first, any, all) is not the rename's to say."""
+    change = culprit(inv__picking=('''
+        def bin_for(sku):
+            return BINS.get(sku, "UNSORTED")
+    ''', '''
+        def bins_for(sku):
+            return BINS.get(sku, ["UNSORTED"])
+    '''))
+    inp = make_input('''
+        def bins_for(sku):
+            return BINS.get(sku, ["UNSORTED"])
+
+        def pick_list(lines):
+            return sorted((bin_for(line["sku"]), line["qty"]) for line in lines)
+    ''', "pick_list", "NameError", "name 'bin_for' is not defined", culprit=change,
+        repo_sources={"inv/picking.py": change.files["inv/picking.py"][1] or ""})
+    declined = complete_rename.propose(inp)
+    assert isinstance(declined, Decline) and "one became many" in declined.reason
+    guesses = [c.new_source for c in found(nearest_name.propose(inp))]
+    assert any('bins_for(line["sku"])[0]' in g for g in guesses)  # labelled: the first
+    assert not any('(bins_for(line["sku"]),' in g for g in guesses)
+    assert not any('(bin(line["sku"]),' in g for g in guesses)  # a helper, not a misspelt builtin
+    assert renames.pluralises("bin_for", "bins_for") and renames.pluralises("item", "items")
+    assert not renames.pluralises("load", "load_config")
+    assert not renames.pluralises("user", "user_id")

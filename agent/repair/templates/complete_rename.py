@@ -8,6 +8,10 @@ name 'slug' from 'app.util'`, `No module named 'app.util'`), and the culprit's o
 what it is called now. The old name becomes the new one in the crashing function (every use
 of it there: one rename is one change), or the import names the new place. A default or a
 guard would only hide the missing value; this reads the real one.
+
+A rename that makes the name plural (`bin_for` → `bins_for`) is not completed: one value
+became many, and which of them the missed place needs (the first, any, all) is a decision
+the rename does not make.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from agent.rca.renames import pluralises
 from agent.repair import culprit_edits
 from agent.repair.base import (
     Decline,
@@ -105,7 +110,7 @@ def _rename_rewrites(inp: RepairInput, edits: CulpritEdits) -> Iterator[tuple[st
     if function is None:
         return
     for new, times in edits.renamed_from(old, quoted=kind == "string"):
-        if not _defined_somewhere(new, inp):
+        if pluralises(old, new) or not _defined_somewhere(new, inp):
             continue
         mapping = _renamed_in(function, kind, old, new)
         if not mapping:
@@ -163,4 +168,15 @@ def propose(inp: RepairInput) -> Proposal:
         return Decline(STRATEGY, "the culprit renamed and moved nothing")
     rewrites = [*_rename_rewrites(inp, edits), *_import_rewrites(inp, edits.moves)]
     return collect(inp, STRATEGY, iter(rewrites), allow_imports=True,
-                   none_reason="the culprit did not rename or move the missing name")
+                   none_reason=_none_reason(inp, edits))
+
+
+def _none_reason(inp: RepairInput, edits: CulpritEdits) -> str:
+    missing = missing_name(inp.exception_type, inp.exception_message)
+    plural = [new for new, _ in edits.renamed_from(missing[1], quoted=missing[0] == "string")
+              if pluralises(missing[1], new)] if missing else []
+    if missing and plural:
+        return (f"the culprit renamed `{missing[1]}` to `{plural[0]}`: one became many, so the "
+                f"new name is not a drop-in; which of them {inp.function} needs (the first, "
+                "any, all) is for a human to decide")
+    return "the culprit did not rename or move the missing name"
