@@ -393,3 +393,82 @@ def test_a_name_made_plural_is_not_a_drop_in_rename() -> None:
     assert renames.pluralises("bin_for", "bins_for") and renames.pluralises("item", "items")
     assert not renames.pluralises("load", "load_config")
     assert not renames.pluralises("user", "user_id")
+
+
+# find() used to raise UnknownSku and now answers None; the culprit turned its caller's
+# `except UnknownSku:` into `if item is None:` with the same body.
+FIND_ANSWERS_NONE = culprit(app__api=('''
+    def quote(warehouse, request):
+        try:
+            item = warehouse.find(request["sku"])
+        except UnknownSku:
+            return {"status": 404, "error": request["sku"]}
+        return item.price
+''', '''
+    def quote(warehouse, request):
+        item = warehouse.find(request["sku"])
+        if item is None:
+            return {"status": 404, "error": request["sku"]}
+        return item.price
+'''))
+
+
+class _NoStock:
+    def find(self, sku: str) -> None:
+        return None
+
+
+def test_a_caller_that_handled_the_old_error_keeps_its_own_handling() -> None:
+    """The missed caller's own handler becomes the body of its check, as the culprit did with
+    its callers' handlers; another caller's 404 would answer for a loop that rejects a line."""
+    inp = make_input('''
+        class UnknownSku(Exception):
+            pass
+
+        def deliver(warehouse, rows):
+            rejected = []
+            for sku, qty in rows:
+                try:
+                    item = warehouse.find(sku)
+                except UnknownSku:
+                    rejected.append(sku)
+                    continue
+                item.qty += qty
+            return rejected
+    ''', "deliver", "AttributeError", "'NoneType' object has no attribute 'qty'",
+        culprit=FIND_ANSWERS_NONE, line_containing="item.qty")
+    best = found(restore_contract.propose(inp))[0]
+    assert ("        item = warehouse.find(sku)\n        if item is None:\n"
+            "            rejected.append(sku)\n            continue\n") in best.new_source
+    assert "404" not in best.new_source and "except UnknownSku" not in best.new_source
+    assert call(best, "deliver", _NoStock(), [("X-1", 2)]) == ["X-1"]
+
+
+def test_a_check_needing_a_name_the_function_lacks_is_not_copied() -> None:
+    inp = make_input('''
+        def restock(warehouse, sku):
+            item = warehouse.find(sku)
+            item.qty += 1
+            return item
+    ''', "restock", "AttributeError", "'NoneType' object has no attribute 'qty'",
+        culprit=FIND_ANSWERS_NONE, line_containing="item.qty")
+    declined = restore_contract.propose(inp)
+    assert isinstance(declined, Decline) and "request" in declined.reason
+
+
+def test_a_handler_of_another_error_is_not_turned_into_the_check() -> None:
+    inp = make_input('''
+        def deliver(warehouse, rows):
+            rejected = []
+            for sku, qty in rows:
+                try:
+                    item = warehouse.find(sku)
+                except ValueError:
+                    rejected.append(sku)
+                    continue
+                item.qty += qty
+            return rejected
+    ''', "deliver", "AttributeError", "'NoneType' object has no attribute 'qty'",
+        culprit=FIND_ANSWERS_NONE, line_containing="item.qty")
+    result = restore_contract.propose(inp)
+    assert isinstance(result, Decline)  # only the API's 404, which reads `request`

@@ -67,7 +67,7 @@ def _apply(line: str, edit: Edit) -> str | None:
     return line[:indent] + body + ("\n" if line.endswith("\n") else "")
 
 
-def _bound_names(inp: RepairInput) -> set[str]:
+def bound_names(inp: RepairInput) -> set[str]:
     """Names the crashing function can use: its own bindings, the module's, the builtins."""
     names = set(dir(builtins))
     try:
@@ -103,7 +103,7 @@ def _free_names(text: str) -> set[str]:
 def _rewrites(inp: RepairInput, edits: list[Edit]) -> Iterator[tuple[str, str]]:
     lines = inp.source.splitlines(keepends=True)
     crash = inp.line - 1
-    bound = _bound_names(inp)
+    bound = bound_names(inp)
     for edit in edits:
         if _free_names(edit.new) - bound - set(edit.old):
             continue  # the culprit's edit uses a name this function does not have
