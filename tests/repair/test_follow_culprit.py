@@ -472,3 +472,32 @@ def test_a_handler_of_another_error_is_not_turned_into_the_check() -> None:
         culprit=FIND_ANSWERS_NONE, line_containing="item.qty")
     result = restore_contract.propose(inp)
     assert isinstance(result, Decline)  # only the API's 404, which reads `request`
+
+
+def test_every_setting_the_culprit_renamed_is_completed_together() -> None:
+    """SMTP_* became MAIL_*: the missed reader gets both, not a host from the new setting
+    and a port from the old (a rename is one change)."""
+    change = culprit(app__config=('''
+        def load(env):
+            return {"host": env.get("SMTP_HOST", "localhost"),
+                    "port": int(env.get("SMTP_PORT", "25")),
+                    "user": env.get("USER", "")}
+    ''', '''
+        def load(env):
+            return {"host": env.get("MAIL_HOST", "localhost"),
+                    "port": int(env.get("MAIL_PORT", "25")),
+                    "user": env.get("LOGIN", "")}
+    '''))
+    sources = {"app/config.py": change.files["app/config.py"][1] or "",
+               "app/other.py": 'import getpass\nUSER = getpass.getuser()\nkey = {"USER": 1}\n'}
+    inp = make_input('''
+        import os
+        def mail_settings():
+            return {"host": os.environ["SMTP_HOST"], "port": int(os.environ["SMTP_PORT"]),
+                    "user": os.environ.get("USER")}
+    ''', "mail_settings", "KeyError", "'SMTP_HOST'", culprit=change, repo_sources=sources)
+    best = found(complete_rename.propose(inp))[0]
+    assert 'os.environ["MAIL_HOST"]' in best.new_source
+    assert 'os.environ["MAIL_PORT"]' in best.new_source
+    assert 'os.environ.get("USER")' in best.new_source  # still read elsewhere: not renamed
+    assert "MAIL_PORT" in best.description

@@ -6,8 +6,9 @@ definition or a module; the crashing function still uses the old name. The error
 (`KeyError: 'user'`, `has no attribute 'qty'`, `name 'load' is not defined`, `cannot import
 name 'slug' from 'app.util'`, `No module named 'app.util'`), and the culprit's own diff says
 what it is called now. The old name becomes the new one in the crashing function (every use
-of it there: one rename is one change), or the import names the new place. A default or a
-guard would only hide the missing value; this reads the real one.
+of it there: one rename is one change), with the other names the culprit renamed beside it
+that only this module still uses (`SMTP_PORT` with `SMTP_HOST`), or the import names the
+new place. A default or a guard would only hide the missing value; this reads the real one.
 
 A rename that makes the name plural (`bin_for` → `bins_for`) is not completed: one value
 became many, and which of them the missed place needs (the first, any, all) is a decision
@@ -117,9 +118,39 @@ def _rename_rewrites(inp: RepairInput, edits: CulpritEdits) -> Iterator[tuple[st
             continue
         places = sorted({r.path for r in edits.renames
                          if (r.old, r.new, r.quoted) == (old, new, kind == "string")})
+        also = [(o, n) for o, n in _companions(inp, edits, kind, old, places)
+                if _renamed_in(function, kind, o, n)]
+        for other_old, other_new in also:
+            mapping += _renamed_in(function, kind, other_old, other_new)
+        rest = "".join(f"; `{o}` → `{n}` too" for o, n in also)
         yield (f"Use the new name the culprit gave `{old}`: `{new}` (it renamed it in "
                f"{times} place{'s' if times != 1 else ''}, {', '.join(places[:3])}, and missed "
-               "this one)", replace_many(module, mapping))
+               f"this one){rest}", replace_many(module, mapping))
+
+
+def _companions(inp: RepairInput, edits: CulpritEdits, kind: str, old: str,
+                places: list[str]) -> list[tuple[str, str]]:
+    """The rest of the same rename: other names the culprit renamed where it renamed `old`
+    (`SMTP_PORT` beside `SMTP_HOST`) that no module but the crashing one still uses."""
+    quoted = kind == "string"
+    found: dict[str, str] = {}
+    for rename in edits.renames:
+        other = rename.old
+        if rename.quoted != quoted or rename.path not in places or other == old or \
+                other in found:
+            continue
+        new = edits.renamed_from(other, quoted)[0][0]
+        if pluralises(other, new) or not _defined_somewhere(new, inp) or \
+                _used_elsewhere(other, inp):
+            continue
+        found[other] = new
+    return sorted(found.items())
+
+
+def _used_elsewhere(name: str, inp: RepairInput) -> bool:
+    pattern = re.compile(rf"(?<![\w]){re.escape(name)}(?![\w])")
+    return any(pattern.search(text) for path, text in inp.repo_sources.items()
+               if path != inp.path)
 
 
 def _import_rewrites(inp: RepairInput, moves: list[Move]) -> Iterator[tuple[str, str]]:
