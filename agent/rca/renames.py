@@ -100,7 +100,8 @@ def line_pairs(removed: list[str], added: list[str],
     """Each removed line of a hunk (those `containing` a text) with the added line that
     replaced it: the most similar, the nearest in position among equals; none for a huge
     hunk."""
-    if not removed or not added or len(removed) * len(added) > MAX_PAIRS:
+    if not added or len(removed) * len(added) > MAX_PAIRS or \
+            not any(containing in line for line in removed):
         return
     added_tokens = [_TOKEN.findall(line) for line in added]
     for at, line in enumerate(removed):
