@@ -501,3 +501,21 @@ def test_every_setting_the_culprit_renamed_is_completed_together() -> None:
     assert 'os.environ["MAIL_PORT"]' in best.new_source
     assert 'os.environ.get("USER")' in best.new_source  # still read elsewhere: not renamed
     assert "MAIL_PORT" in best.description
+
+
+def test_a_handler_that_reads_the_error_is_not_moved_into_the_check() -> None:
+    inp = make_input('''
+        class UnknownSku(Exception):
+            pass
+
+        def deliver(warehouse, rows, log):
+            for sku, qty in rows:
+                try:
+                    item = warehouse.find(sku)
+                except UnknownSku as exc:
+                    log.append(exc)
+                    continue
+                item.qty += qty
+    ''', "deliver", "AttributeError", "'NoneType' object has no attribute 'qty'",
+        culprit=FIND_ANSWERS_NONE, line_containing="item.qty")
+    assert isinstance(restore_contract.propose(inp), Decline)  # `exc` has no None to hold

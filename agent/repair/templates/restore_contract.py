@@ -148,7 +148,7 @@ def _handler(tree: ast.Module, assign: ast.Assign,
     raised: how this caller handled it (`except UnknownSku: rejected.append(sku)`)."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Try) and assign in node.body and len(node.handlers) == 1 \
-                and not node.orelse and not node.finalbody \
+                and not node.orelse and not node.finalbody and not node.handlers[0].name \
                 and _caught(node.handlers[0]) & retired:
             return node, node.handlers[0]
     return None
@@ -202,36 +202,30 @@ def _rewrites(inp: RepairInput, checks: list[Check],
         end = node.end_lineno or node.lineno
         handled = _handler(tree, node, retired)
         for check in nearest:
+            text = _rename(check.text, check.variable, variable)
             header = _rename(check.header, check.variable, variable)
+            for theirs, ours in zip(check.args, args, strict=False):
+                if theirs.isidentifier() and theirs != ours:
+                    text, header = _rename(text, theirs, ours), _rename(header, theirs, ours)
+            description = f"Check the result of `{callee}()` as the culprit's other callers do"
+            start, stop, pad = end, end, indent  # the lines it replaces: none, after the call
             if handled is not None and header.strip():
                 # The culprit's own recipe: the caller's handler becomes its check's body.
                 attempt, handler = handled
-                body = textwrap.dedent("".join(
-                    lines[handler.body[0].lineno - 1:handler.body[-1].end_lineno]))
+                text = header + _indented(textwrap.dedent("".join(
+                    lines[handler.body[0].lineno - 1:handler.body[-1].end_lineno])), "    ")
+                description = (f"Check the result of `{callee}()` as the culprit did at its "
+                               "other callers: this caller's `except` becomes the check")
                 if attempt.body == [node]:  # the try held only the call: it goes
-                    at = lines[attempt.lineno - 1]
-                    outer = at[:len(at) - len(at.lstrip())]
-                    statement = textwrap.dedent("".join(lines[node.lineno - 1:end]))
-                    block = _indented(statement + header, outer) + \
-                        _indented(body, outer + "    ")
-                    yield (f"Check the result of `{callee}()` as the culprit did at its other "
-                           f"callers: this caller's `except` becomes the check",
-                           "".join([*lines[:attempt.lineno - 1], block,
-                                    *lines[attempt.end_lineno or attempt.lineno:]]))
-                    continue
-                text = header + _indented(body, "    ")
-            else:
-                text = _rename(check.text, check.variable, variable)
-                for theirs, ours in zip(check.args, args, strict=False):
-                    if theirs.isidentifier() and theirs != ours:
-                        text = _rename(text, theirs, ours)
+                    text = textwrap.dedent("".join(lines[node.lineno - 1:end])) + text
+                    start, stop = attempt.lineno - 1, attempt.end_lineno or attempt.lineno
+                    pad = lines[start][:len(lines[start]) - len(lines[start].lstrip())]
             missing = _unbound(inp, text)
             if missing:
                 skipped.append(f"the culprit's check after `{callee}()` reads "
                                f"{', '.join(sorted(missing))}, which {inp.function} lacks")
                 continue
-            yield (f"Check the result of `{callee}()` as the culprit's other callers do",
-                   "".join([*lines[:end], _indented(text, indent), *lines[end:]]))
+            yield description, "".join([*lines[:start], _indented(text, pad), *lines[stop:]])
 
 
 def propose(inp: RepairInput) -> Proposal:
