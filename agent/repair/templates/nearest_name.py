@@ -5,6 +5,9 @@ Names come from the "Did you mean" hint, the function's parameters and assignmen
 module's definitions and imports, the builtins, and, for a name defined in another module of
 the repository, a new `from <module> import <name>` line. Attributes come from the hint and
 from the attributes the repository defines (`self.x = ...`, dataclass fields, methods).
+A name made plural (`bins_for` for `bin_for`) answers many where the old answered one: only
+"the first of" it is offered, said so. A builtin is no answer for a helper built on its word
+(`bin` for `bin_for`).
 """
 
 from __future__ import annotations
