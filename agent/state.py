@@ -74,6 +74,7 @@ class Rename(BaseModel):
     new: str
     path: str  # where the culprit renamed it (a producer or a definition)
     kind: RenameKind = "name"
+    quoted: bool = False  # a string literal's text (a key, a setting), not an identifier
     before: str = ""  # the removed line
     after: str = ""  # the line that replaced it
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from agent.rca.diffs import commit_change
-from agent.rca.renames import find_renames
+from agent.rca.renames import find_renames, moved_modules, renames_in
 from agent.rca.scoring import named_values
 from tests.rca.history import History
 
@@ -93,3 +93,20 @@ def test_what_is_not_a_rename(history: History) -> None:
     other = history.edit("Config: port", "svc/config.py", 'SMTP_HOST = os.environ["SMTP_HOST"]',
                          'SMTP_HOST = os.environ["SMTP_HOST"]\nSMTP_PORT = 25')
     assert _renames(history, other, "KeyError", "'SMTP_HOST'") == []
+
+
+def test_every_rename_a_commit_made_once_for_each_place(history: History) -> None:
+    """What repair completes: all the renames, not only those of a name in an error."""
+    sha = history.commit("Mail settings; orders by user id", {
+        "svc/config.py": 'import os\n\nMAIL_HOST = os.environ["MAIL_HOST"]\n',
+        "svc/orders.py": 'def record(row):\n    return {"user_id": row["uid"], "total": 1}\n'})
+    change = commit_change(history.repo, sha)
+    assert [(r.old, r.new, r.kind, r.quoted, r.path) for r in renames_in(change)] == [
+        ("SMTP_HOST", "MAIL_HOST", "setting", False, "svc/config.py"),
+        ("SMTP_HOST", "MAIL_HOST", "setting", True, "svc/config.py"),
+        ("user", "user_id", "key", True, "svc/orders.py")]
+    assert moved_modules(change) == []
+    body = (history.path / "svc/bins.py").read_text()
+    moved = history.commit("Bins: move", {"svc/bins.py": None, "svc/locations.py": body})
+    assert [(r.old, r.new) for r in moved_modules(commit_change(history.repo, moved))] == [
+        ("svc.bins", "svc.locations")]

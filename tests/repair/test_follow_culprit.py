@@ -8,9 +8,15 @@ import textwrap
 
 import pytest
 
+from agent.rca import renames
 from agent.repair import culprit_edits
 from agent.repair.base import CulpritChange, Decline
-from agent.repair.templates import complete_rename, missed_call_site, restore_contract
+from agent.repair.templates import (
+    complete_rename,
+    missed_call_site,
+    nearest_name,
+    restore_contract,
+)
 from agent.state import Candidate
 from tests.repair.helpers import call, make_input
 
@@ -54,7 +60,7 @@ def test_reads_the_renamed_key_not_a_default() -> None:
     best = found(complete_rename.propose(inp))[0]
     assert call(best, "invoice_line", {"user_id": 7, "total": 3}) == "7: 3"
     assert "order['user_id']" in best.new_source and "get(" not in best.new_source
-    assert "user_id" in best.description
+    assert "user_id" in best.description and "shop/orders.py" in best.description
 
 
 def test_renamed_attribute_and_environment_variable() -> None:
@@ -274,7 +280,7 @@ def test_part_of_a_larger_change_to_a_line_is_not_an_edit_to_repeat() -> None:
     '''))
     edits = culprit_edits.read(change)
     assert not edits.edits  # the call was rewritten as a whole: no piece of it alone
-    assert edits.renamed_from("round_up_to_pack")[0].new == "order_quantity"
+    assert edits.renamed_from("round_up_to_pack", quoted=False) == [("order_quantity", 1)]
 
 
 def test_a_renamed_function_is_called_by_its_new_name_not_its_attributes() -> None:
@@ -297,3 +303,219 @@ def test_a_renamed_function_is_called_by_its_new_name_not_its_attributes() -> No
         repo_sources={"app/conf.py": change.files["app/conf.py"][1] or ""})
     best = found(complete_rename.propose(inp))[0]
     assert 'load_config("b")' in best.new_source and "cfg.load = 1" in best.new_source
+
+
+# The culprit made one secret a list (newest first) and signed outgoing mail with the newest.
+SECRETS_TO_A_LIST = culprit(app__outgoing=('''
+    def signed(settings, body):
+        return sign(settings["webhook_secret"], body)
+''', '''
+    def signed(settings, body):
+        return sign(settings["signing_secrets"][0], body)
+'''))
+
+
+def test_picking_one_element_of_what_became_a_list_is_not_repeated() -> None:
+    """Which element (or all of them) another site needs is a decision the edit cannot make:
+    verifying a signature needs every secret, signing needs the newest."""
+    edit = next(iter(culprit_edits.read(SECRETS_TO_A_LIST).edits))
+    assert edit.selects_element
+    inp = make_input('''
+        def verify(settings, body, signature):
+            return sign(settings["webhook_secret"], body) == signature
+    ''', "verify", "KeyError", "'webhook_secret'", culprit=SECRETS_TO_A_LIST)
+    declined = missed_call_site.propose(inp)
+    assert isinstance(declined, Decline)
+    assert "one element" in declined.reason
+    assert isinstance(complete_rename.propose(inp), Decline)  # not a plain rename either
+
+
+def test_an_edit_that_keeps_the_shape_of_the_value_is_still_repeated() -> None:
+    """`[0]` already on both sides, or a subscript by a name, picks nothing new."""
+    change = culprit(app__report=('''
+        def first(rows):
+            return rows[0]["total"]
+        def at(rows, i):
+            return rows["items"]
+    ''', '''
+        def first(rows):
+            return rows[0].total
+        def at(rows, i):
+            return rows["items"][i]
+    '''))
+    assert not any(e.selects_element for e in culprit_edits.read(change).edits)
+
+
+def test_renames_are_read_as_rca_reads_them() -> None:
+    """One reader of what the culprit renamed (agent.rca.renames): a key is a quoted rename,
+    an identifier is not, each place counts, and a module whose file moved is a move."""
+    change = culprit(app__config=('''
+        import os
+        SMTP_HOST = os.environ["SMTP_HOST"]
+        SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    ''', '''
+        import os
+        MAIL_HOST = os.environ["MAIL_HOST"]
+        MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    '''), app__old=("def f():\n    return 1\n", None), app__new=(None, "def f():\n    return 1\n"))
+    edits = culprit_edits.read(change)
+    assert edits.renamed_from("SMTP_HOST", quoted=True) == [("MAIL_HOST", 1)]
+    assert edits.renamed_from("SMTP_HOST", quoted=False) == [("MAIL_HOST", 1)]
+    assert {(r.kind, r.path) for r in edits.renames if r.old == "SMTP_PORT"} == {
+        ("setting", "app/config.py")}
+    assert culprit_edits.Move("", "app.old", "app.new") in edits.moves
+
+
+def test_a_name_made_plural_is_not_a_drop_in_rename() -> None:
+    """`bin_for` → `bins_for` answering a list: the plain new name hands a list to code that
+    wants one bin. Which of them (the first, any, all) is not the rename's to say."""
+    change = culprit(inv__picking=('''
+        def bin_for(sku):
+            return BINS.get(sku, "UNSORTED")
+    ''', '''
+        def bins_for(sku):
+            return BINS.get(sku, ["UNSORTED"])
+    '''))
+    inp = make_input('''
+        def bins_for(sku):
+            return BINS.get(sku, ["UNSORTED"])
+
+        def pick_list(lines):
+            return sorted((bin_for(line["sku"]), line["qty"]) for line in lines)
+    ''', "pick_list", "NameError", "name 'bin_for' is not defined", culprit=change,
+        repo_sources={"inv/picking.py": change.files["inv/picking.py"][1] or ""})
+    declined = complete_rename.propose(inp)
+    assert isinstance(declined, Decline) and "one became many" in declined.reason
+    guesses = [c.new_source for c in found(nearest_name.propose(inp))]
+    assert any('bins_for(line["sku"])[0]' in g for g in guesses)  # labelled: the first
+    assert not any('(bins_for(line["sku"]),' in g for g in guesses)
+    assert not any('(bin(line["sku"]),' in g for g in guesses)  # a helper, not a misspelt builtin
+    assert renames.pluralises("bin_for", "bins_for") and renames.pluralises("item", "items")
+    assert not renames.pluralises("load", "load_config")
+    assert not renames.pluralises("user", "user_id")
+
+
+# find() used to raise UnknownSku and now answers None; the culprit turned its caller's
+# `except UnknownSku:` into `if item is None:` with the same body.
+FIND_ANSWERS_NONE = culprit(app__api=('''
+    def quote(warehouse, request):
+        try:
+            item = warehouse.find(request["sku"])
+        except UnknownSku:
+            return {"status": 404, "error": request["sku"]}
+        return item.price
+''', '''
+    def quote(warehouse, request):
+        item = warehouse.find(request["sku"])
+        if item is None:
+            return {"status": 404, "error": request["sku"]}
+        return item.price
+'''))
+
+
+class _NoStock:
+    def find(self, sku: str) -> None:
+        return None
+
+
+def test_a_caller_that_handled_the_old_error_keeps_its_own_handling() -> None:
+    """The missed caller's own handler becomes the body of its check, as the culprit did with
+    its callers' handlers; another caller's 404 would answer for a loop that rejects a line."""
+    inp = make_input('''
+        class UnknownSku(Exception):
+            pass
+
+        def deliver(warehouse, rows):
+            rejected = []
+            for sku, qty in rows:
+                try:
+                    item = warehouse.find(sku)
+                except UnknownSku:
+                    rejected.append(sku)
+                    continue
+                item.qty += qty
+            return rejected
+    ''', "deliver", "AttributeError", "'NoneType' object has no attribute 'qty'",
+        culprit=FIND_ANSWERS_NONE, line_containing="item.qty")
+    best = found(restore_contract.propose(inp))[0]
+    assert ("        item = warehouse.find(sku)\n        if item is None:\n"
+            "            rejected.append(sku)\n            continue\n") in best.new_source
+    assert "404" not in best.new_source and "except UnknownSku" not in best.new_source
+    assert call(best, "deliver", _NoStock(), [("X-1", 2)]) == ["X-1"]
+
+
+def test_a_check_needing_a_name_the_function_lacks_is_not_copied() -> None:
+    inp = make_input('''
+        def restock(warehouse, sku):
+            item = warehouse.find(sku)
+            item.qty += 1
+            return item
+    ''', "restock", "AttributeError", "'NoneType' object has no attribute 'qty'",
+        culprit=FIND_ANSWERS_NONE, line_containing="item.qty")
+    declined = restore_contract.propose(inp)
+    assert isinstance(declined, Decline) and "request" in declined.reason
+
+
+def test_a_handler_of_another_error_is_not_turned_into_the_check() -> None:
+    inp = make_input('''
+        def deliver(warehouse, rows):
+            rejected = []
+            for sku, qty in rows:
+                try:
+                    item = warehouse.find(sku)
+                except ValueError:
+                    rejected.append(sku)
+                    continue
+                item.qty += qty
+            return rejected
+    ''', "deliver", "AttributeError", "'NoneType' object has no attribute 'qty'",
+        culprit=FIND_ANSWERS_NONE, line_containing="item.qty")
+    result = restore_contract.propose(inp)
+    assert isinstance(result, Decline)  # only the API's 404, which reads `request`
+
+
+def test_every_setting_the_culprit_renamed_is_completed_together() -> None:
+    """SMTP_* became MAIL_*: the missed reader gets both, not a host from the new setting
+    and a port from the old (a rename is one change)."""
+    change = culprit(app__config=('''
+        def load(env):
+            return {"host": env.get("SMTP_HOST", "localhost"),
+                    "port": int(env.get("SMTP_PORT", "25")),
+                    "user": env.get("USER", "")}
+    ''', '''
+        def load(env):
+            return {"host": env.get("MAIL_HOST", "localhost"),
+                    "port": int(env.get("MAIL_PORT", "25")),
+                    "user": env.get("LOGIN", "")}
+    '''))
+    sources = {"app/config.py": change.files["app/config.py"][1] or "",
+               "app/other.py": 'import getpass\nUSER = getpass.getuser()\nkey = {"USER": 1}\n'}
+    inp = make_input('''
+        import os
+        def mail_settings():
+            return {"host": os.environ["SMTP_HOST"], "port": int(os.environ["SMTP_PORT"]),
+                    "user": os.environ.get("USER")}
+    ''', "mail_settings", "KeyError", "'SMTP_HOST'", culprit=change, repo_sources=sources)
+    best = found(complete_rename.propose(inp))[0]
+    assert 'os.environ["MAIL_HOST"]' in best.new_source
+    assert 'os.environ["MAIL_PORT"]' in best.new_source
+    assert 'os.environ.get("USER")' in best.new_source  # still read elsewhere: not renamed
+    assert "MAIL_PORT" in best.description
+
+
+def test_a_handler_that_reads_the_error_is_not_moved_into_the_check() -> None:
+    inp = make_input('''
+        class UnknownSku(Exception):
+            pass
+
+        def deliver(warehouse, rows, log):
+            for sku, qty in rows:
+                try:
+                    item = warehouse.find(sku)
+                except UnknownSku as exc:
+                    log.append(exc)
+                    continue
+                item.qty += qty
+    ''', "deliver", "AttributeError", "'NoneType' object has no attribute 'qty'",
+        culprit=FIND_ANSWERS_NONE, line_containing="item.qty")
+    assert isinstance(restore_contract.propose(inp), Decline)  # `exc` has no None to hold

@@ -6,8 +6,13 @@ definition or a module; the crashing function still uses the old name. The error
 (`KeyError: 'user'`, `has no attribute 'qty'`, `name 'load' is not defined`, `cannot import
 name 'slug' from 'app.util'`, `No module named 'app.util'`), and the culprit's own diff says
 what it is called now. The old name becomes the new one in the crashing function (every use
-of it there: one rename is one change), or the import names the new place. A default or a
-guard would only hide the missing value; this reads the real one.
+of it there: one rename is one change), with the other names the culprit renamed beside it
+that only this module still uses (`SMTP_PORT` with `SMTP_HOST`), or the import names the
+new place. A default or a guard would only hide the missing value; this reads the real one.
+
+A rename that makes the name plural (`bin_for` → `bins_for`) is not completed: one value
+became many, and which of them the missed place needs (the first, any, all) is a decision
+the rename does not make.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from agent.rca.renames import pluralises
 from agent.repair import culprit_edits
 from agent.repair.base import (
     Decline,
@@ -104,17 +110,47 @@ def _rename_rewrites(inp: RepairInput, edits: CulpritEdits) -> Iterator[tuple[st
     function = function_node(where, inp)
     if function is None:
         return
-    for rename in edits.renamed_from(old):
-        wanted_kind = "string" if kind == "string" else "name"
-        if rename.kind != wanted_kind or not _defined_somewhere(rename.new, inp):
+    for new, times in edits.renamed_from(old, quoted=kind == "string"):
+        if pluralises(old, new) or not _defined_somewhere(new, inp):
             continue
-        mapping = _renamed_in(function, kind, old, rename.new)
+        mapping = _renamed_in(function, kind, old, new)
         if not mapping:
             continue
-        times = edits.renames[rename]
-        yield (f"Use the new name the culprit gave `{old}`: `{rename.new}` (it renamed it in "
-               f"{times} place{'s' if times != 1 else ''} and missed this one)",
-               replace_many(module, mapping))
+        places = sorted({r.path for r in edits.renames
+                         if (r.old, r.new, r.quoted) == (old, new, kind == "string")})
+        also = [(o, n) for o, n in _companions(inp, edits, kind, old, places)
+                if _renamed_in(function, kind, o, n)]
+        for other_old, other_new in also:
+            mapping += _renamed_in(function, kind, other_old, other_new)
+        rest = "".join(f"; `{o}` → `{n}` too" for o, n in also)
+        yield (f"Use the new name the culprit gave `{old}`: `{new}` (it renamed it in "
+               f"{times} place{'s' if times != 1 else ''}, {', '.join(places[:3])}, and missed "
+               f"this one){rest}", replace_many(module, mapping))
+
+
+def _companions(inp: RepairInput, edits: CulpritEdits, kind: str, old: str,
+                places: list[str]) -> list[tuple[str, str]]:
+    """The rest of the same rename: other names the culprit renamed where it renamed `old`
+    (`SMTP_PORT` beside `SMTP_HOST`) that no module but the crashing one still uses."""
+    quoted = kind == "string"
+    found: dict[str, str] = {}
+    for rename in edits.renames:
+        other = rename.old
+        if rename.quoted != quoted or rename.path not in places or other == old or \
+                other in found:
+            continue
+        new = edits.renamed_from(other, quoted)[0][0]
+        if pluralises(other, new) or not _defined_somewhere(new, inp) or \
+                _used_elsewhere(other, inp):
+            continue
+        found[other] = new
+    return sorted(found.items())
+
+
+def _used_elsewhere(name: str, inp: RepairInput) -> bool:
+    pattern = re.compile(rf"(?<![\w]){re.escape(name)}(?![\w])")
+    return any(pattern.search(text) for path, text in inp.repo_sources.items()
+               if path != inp.path)
 
 
 def _import_rewrites(inp: RepairInput, moves: list[Move]) -> Iterator[tuple[str, str]]:
@@ -163,4 +199,15 @@ def propose(inp: RepairInput) -> Proposal:
         return Decline(STRATEGY, "the culprit renamed and moved nothing")
     rewrites = [*_rename_rewrites(inp, edits), *_import_rewrites(inp, edits.moves)]
     return collect(inp, STRATEGY, iter(rewrites), allow_imports=True,
-                   none_reason="the culprit did not rename or move the missing name")
+                   none_reason=_none_reason(inp, edits))
+
+
+def _none_reason(inp: RepairInput, edits: CulpritEdits) -> str:
+    missing = missing_name(inp.exception_type, inp.exception_message)
+    plural = [new for new, _ in edits.renamed_from(missing[1], quoted=missing[0] == "string")
+              if pluralises(missing[1], new)] if missing else []
+    if missing and plural:
+        return (f"the culprit renamed `{missing[1]}` to `{plural[0]}`: one became many, so the "
+                f"new name is not a drop-in; which of them {inp.function} needs (the first, "
+                "any, all) is for a human to decide")
+    return "the culprit did not rename or move the missing name"

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from agent.repair import culprit_edits
 from agent.repair.base import (
     Decline,
     Proposal,
@@ -31,41 +32,6 @@ from agent.repair.base import (
 )
 
 STRATEGY = "template:key-fallback"
-
-
-def _strings(line: str) -> list[str]:
-    """String literals used as keys on a line: `m["k"]`, `m.get("k"...)`."""
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(line.strip() + "\n").readline))
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        return []
-    found = []
-    for at, token in enumerate(tokens):
-        before = [t.string for t in tokens[max(0, at - 2):at]]
-        as_key = before[-1:] == ["["] or before == ["get", "("]
-        if token.type == tokenize.STRING and as_key:
-            try:
-                value = ast.literal_eval(token.string)
-            except (ValueError, SyntaxError):
-                continue
-            if isinstance(value, str):
-                found.append(value)
-    return found
-
-
-def renamed_keys(parent: str, culprit: str) -> dict[str, str]:
-    """New literal → old literal, for string literals the commit changed in place."""
-    before, after = parent.splitlines(), culprit.splitlines()
-    renames: dict[str, str] = {}
-    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag != "replace" or i2 - i1 != j2 - j1:
-            continue
-        for old_line, new_line in zip(before[i1:i2], after[j1:j2], strict=True):
-            old, new = _strings(old_line), _strings(new_line)
-            if len(old) == len(new):
-                renames.update({n: o for o, n in zip(old, new, strict=True) if o != n})
-    return renames
 
 
 def _lenient(text: str) -> str:
@@ -174,8 +140,7 @@ def propose(inp: RepairInput) -> Proposal:
     culprit = inp.culprit
     if culprit is None or inp.path not in culprit.files:
         return Decline(STRATEGY, "no culprit commit changed this file")
-    parent, after, _ = culprit.files[inp.path]
-    renames = renamed_keys(parent or "", after or "")
+    renames = culprit_edits.read(culprit).keys_renamed_in(inp.path)
     if missing not in renames:
         return Decline(STRATEGY, f"the culprit did not rename the key {missing!r}")
     return collect(inp, STRATEGY, _rewrites(inp, renames, missing),

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import libcst as cst
 from libcst.metadata import ExpressionContext, ExpressionContextProvider, MetadataWrapper
 
+from agent.repair import culprit_edits
 from agent.repair.base import (
     Decline,
     Proposal,
@@ -22,7 +23,7 @@ from agent.repair.base import (
     replace,
     spans_line,
 )
-from agent.repair.templates.key_fallback import renamed_keys, replaced_literals
+from agent.repair.templates.key_fallback import replaced_literals
 
 STRATEGY = "template:key-get"
 DEFAULTS = (None, '""', "0", "[]", "{}")
@@ -90,11 +91,9 @@ def _rewrites(inp: RepairInput, module: cst.Module,
 def propose(inp: RepairInput) -> Proposal:
     if inp.exception_type != "KeyError":
         return Decline(STRATEGY, f"applies to KeyError, not {inp.exception_type}")
-    culprit = inp.culprit
-    if culprit is not None and inp.path in culprit.files:
-        parent, after, _ = culprit.files[inp.path]
-        if _literal(inp.exception_message) in renamed_keys(parent or "", after or ""):
-            return Decline(STRATEGY, "the culprit renamed this key: key-fallback applies")
+    if _literal(inp.exception_message) in culprit_edits.read(inp.culprit).keys_renamed_in(
+            inp.path):
+        return Decline(STRATEGY, "the culprit renamed this key: key-fallback applies")
     module, targets = _targets(inp)
     if not targets:
         return Decline(STRATEGY, f"no subscript read of {inp.exception_message} on line {inp.line}")

@@ -6,6 +6,11 @@ makes the same edit in many places. The crashing line is one it missed: the same
 token for token, is made there (first on the crashing line alone, then on every line of the
 function that has the old form). The edit is the culprit's own, so the fix reads like the
 rest of its change.
+
+An edit that picks one element of what became a collection (`["secret"]` became
+`["secrets"][0]`) is not repeated: the culprit chose the element for the place it edited
+(sign with the newest secret), and the place it missed may need another or all of them
+(verify against every secret). Repeating it would look like a fix and be a guess.
 """
 
 from __future__ import annotations
@@ -62,7 +67,7 @@ def _apply(line: str, edit: Edit) -> str | None:
     return line[:indent] + body + ("\n" if line.endswith("\n") else "")
 
 
-def _bound_names(inp: RepairInput) -> set[str]:
+def bound_names(inp: RepairInput) -> set[str]:
     """Names the crashing function can use: its own bindings, the module's, the builtins."""
     names = set(dir(builtins))
     try:
@@ -98,7 +103,7 @@ def _free_names(text: str) -> set[str]:
 def _rewrites(inp: RepairInput, edits: list[Edit]) -> Iterator[tuple[str, str]]:
     lines = inp.source.splitlines(keepends=True)
     crash = inp.line - 1
-    bound = _bound_names(inp)
+    bound = bound_names(inp)
     for edit in edits:
         if _free_names(edit.new) - bound - set(edit.old):
             continue  # the culprit's edit uses a name this function does not have
@@ -122,6 +127,12 @@ def propose(inp: RepairInput) -> Proposal:
     found = culprit_edits.read(inp.culprit).edits
     if not found:
         return Decline(STRATEGY, "the culprit made no edit to repeat")
-    ordered = sorted(found, key=lambda e: (-found[e], e.old, e.new))
-    return collect(inp, STRATEGY, _rewrites(inp, ordered),
-                   none_reason=f"no edit of the culprit fits {inp.function}")
+    ordered = sorted((e for e in found if not e.selects_element),
+                     key=lambda e: (-found[e], e.old, e.new))
+    picks = [e for e in found if e.selects_element]
+    reason = f"no edit of the culprit fits {inp.function}"
+    if picks and not ordered:
+        reason = (f"the culprit's change `{' '.join(picks[0].old)}` → `{picks[0].new}` picks one "
+                  "element of what became a collection; which element, or all of them, "
+                  f"{inp.function} needs is for a human to decide")
+    return collect(inp, STRATEGY, _rewrites(inp, ordered), none_reason=reason)

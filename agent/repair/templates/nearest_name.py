@@ -5,6 +5,9 @@ Names come from the "Did you mean" hint, the function's parameters and assignmen
 module's definitions and imports, the builtins, and, for a name defined in another module of
 the repository, a new `from <module> import <name>` line. Attributes come from the hint and
 from the attributes the repository defines (`self.x = ...`, dataclass fields, methods).
+A name made plural (`bins_for` for `bin_for`) answers many where the old answered one: only
+"the first of" it is offered, said so. A builtin is no answer for a helper built on its word
+(`bin` for `bin_for`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 
 import libcst as cst
 
+from agent.rca.renames import pluralises
 from agent.repair.base import (
     Decline,
     Proposal,
@@ -38,6 +42,7 @@ _DEFINED = re.compile(r"^(?:def|class|async def)\s+(\w+)|^(\w+)\s*(?::[^=]*)?=",
 _ATTRIBUTE = re.compile(r"self\.(\w+)\s*(?::[^=]*)?=|^\s+(\w+)\s*:\s*[\w\[\]., |]+(?:=|$)"
                         r"|^\s+def\s+(\w+)", re.M)
 MAX_NAMES = 4
+_BUILTINS = frozenset(dir(builtins))
 
 
 def _abbreviates(short: str, name: str) -> bool:
@@ -46,14 +51,6 @@ def _abbreviates(short: str, name: str) -> bool:
         return False
     rest = iter(name)
     return all(letter in rest for letter in short)
-
-
-def _pluralised(single: str, name: str) -> bool:
-    """`bins_for` for `bin_for`, `items` for `item`: one word of the name gained an s."""
-    words, other = single.split("_"), name.split("_")
-    return len(words) == len(other) and sum(
-        w != o for w, o in zip(words, other, strict=True)) == 1 and all(
-        w == o or o in (w + "s", w + "es") for w, o in zip(words, other, strict=True))
 
 
 def _closest(wanted: str, names: set[str], hint: str | None) -> list[str]:
@@ -117,16 +114,21 @@ def _names(inp: RepairInput, wanted: str, hint: str | None) -> Iterator[tuple[st
     calls = on_line(where, inp.line, cst.Call,
                     lambda n: isinstance(n.func, cst.Name) and n.func.value == wanted)
     for replacement in _closest(wanted, _scope_names(module, where, inp), hint):
-        for use in uses:
-            yield (f"Use `{replacement}` for the undefined name `{wanted}`",
-                   replace(module, use, cst.Name(replacement)))
-        if _pluralised(wanted, replacement):
-            # bin_for(sku) -> bins_for(sku): the new function answers a list; take the first.
-            for call in calls:
-                new = cst.Subscript(value=call.with_changes(func=cst.Name(replacement)),
-                                    slice=[cst.SubscriptElement(cst.Index(cst.Integer("0")))])
-                yield (f"Use the first of `{replacement}(...)` for the undefined `{wanted}`",
-                       replace(module, call, new))
+        if replacement in _BUILTINS and replacement in wanted.split("_") and \
+                replacement != hint:
+            continue  # `bin_for` is a helper built on the word, not a misspelt `bin`
+        if not pluralises(wanted, replacement):
+            for use in uses:
+                yield (f"Use `{replacement}` for the undefined name `{wanted}`",
+                       replace(module, use, cst.Name(replacement)))
+            continue
+        # bin_for(sku) -> bins_for(sku): the new function answers a list where the old one
+        # answered one, so the plain new name is no drop-in; the first is the guess offered.
+        for call in calls:
+            new = cst.Subscript(value=call.with_changes(func=cst.Name(replacement)),
+                                slice=[cst.SubscriptElement(cst.Index(cst.Integer("0")))])
+            yield (f"Use the first of `{replacement}(...)` for the undefined `{wanted}`",
+                   replace(module, call, new))
     import_line = _import_line(inp, wanted)
     if import_line:
         yield (f"Import `{wanted}`: {import_line.strip()}",
