@@ -9,20 +9,24 @@ repository's test command that decide what is collected (a service's `-c`, `--ro
 `-o testpaths=...`). Requests and answers are JSON lines over two FIFOs in the channel
 directory (the worktree is the one place both sides can write); answers come as children end:
 
-    request  {"id": 1, "files": {"shop/cart.py": "<new text>"}, "tests": [...], "timeout": 5}
+    request  {"id": 1, "files": {"shop/cart.py": "<new text>"}, "tests": [...], "timeout": 5,
+              "brief": true}
     answer   {"id": 1, "exit_code": 0, "timed_out": false, "seconds": 0.04, "mode": "swap",
               "why": "", "tests": [{"nodeid": "...", "outcome": "passed", "message": ""}],
               "coverage": {}}
 
-With `"coverage": true` (and a swap), "coverage" maps each test's node id to the lines and
-arcs it executed in the repository's files (worker_apply.Spectrum).
+With `"brief": true`, a failing test run by a direct call (worker_run.py) is described by its
+crash line only, not pytest's whole report. With `"coverage": true` (and a swap), "coverage"
+maps each test's node id to the lines and arcs it executed in the repository's files
+(worker_apply.Spectrum).
 
 The child applies the candidate (worker_apply.py, written into the channel by the host) one
 of two ways, the worktree on disk untouched either way:
 
 - "swap": the changed functions get new code objects, and the asked tests run from the
-  session's collected items through pytest's run-test protocol (no new session). `-p NAME`
-  options among the tests load those plugins into the session.
+  session's collected items (no new session): through pytest's run-test protocol, or by a
+  direct call where worker_run.py finds that sound and no plugin is asked. `-p NAME` options
+  among the tests load those plugins into the session.
 - "session" (when a swap is not sound, a test id was not collected, another option is asked,
   the base had collection errors and the whole suite is asked, or the request says
   `"fresh": true`): the affected modules are imported afresh and a new `pytest.main` runs;
@@ -50,6 +54,7 @@ CHANNEL_IN, CHANNEL_OUT = "in.fifo", "out.fifo"
 MESSAGE_CHARS = 1500
 _BASE_ARGS = ["-q", "--tb=line", "-p", "no:cacheprovider", "-p", "no:randomly"]
 APPLY = "apply.py"  # worker_apply.py's text, written into the channel by the host
+RUN = "run.py"  # worker_run.py's text, likewise
 
 
 class _Collector:
@@ -119,7 +124,9 @@ class _Server:
 
     def __init__(self, root: str, channel: str, scope: list[str], parallel: int) -> None:
         self.root, self.channel, self.scope, self.parallel = root, channel, scope, parallel
-        self.apply = _load_apply(os.path.join(channel, APPLY))
+        self.apply = _load(os.path.join(channel, APPLY), "_alertfix_worker_apply")
+        self.run = _load(os.path.join(channel, RUN), "_alertfix_worker_run")
+        self.direct: set[str] = set()  # node ids a child may run by a direct call
         self.broken_at_base = False
         self.sessions_ready = False
         self.collector = _Collector()
@@ -130,11 +137,14 @@ class _Server:
         inspect.getmodule(compile("", os.path.join(self.root, "<alertfix>"), "exec"))
         repo = self.apply.Repository(self.root)
         self.broken_at_base = bool(self.collector.tests)  # collection errors
+        self.direct = self.run.direct_items(session.items, session.config,
+                                            (self, self.collector))
         gc.freeze()  # what is loaded now is never collected: cheap collections in children
         answers = open(os.path.join(self.channel, CHANNEL_OUT), "w")  # noqa: SIM115
         requests = os.open(os.path.join(self.channel, CHANNEL_IN), os.O_RDONLY)
         answers.write(json.dumps({"ready": True, "preloaded": len(repo.files),
-                                  "collected": len(session.items)}) + "\n")
+                                  "collected": len(session.items),
+                                  "direct": len(self.direct)}) + "\n")
         answers.flush()
         children = _Children(self.parallel)
         pending, closed = b"", False
@@ -213,7 +223,11 @@ class _Server:
                 following = items[i + 1] if i + 1 < len(items) else None
                 if spectrum is not None:
                     spectrum.start()
-                item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
+                if item.nodeid in self.direct and not loaded:
+                    self.collector._record(item.nodeid, *self.run.run_direct(
+                        item, bool(request.get("brief"))))
+                else:
+                    item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
                 if spectrum is not None:
                     covered[item.nodeid] = spectrum.stop()
             failed = any(t["outcome"] in ("failed", "error")
@@ -315,9 +329,10 @@ class _Children:
         self._done.append(answer)
 
 
-def _load_apply(path: str) -> Any:
-    """worker_apply.py, from the file the host wrote (not on sys.path, not a repo module)."""
-    spec = importlib.util.spec_from_file_location("_alertfix_worker_apply", path)
+def _load(path: str, name: str) -> Any:
+    """A helper module (worker_apply.py, worker_run.py) from the file the host wrote (not on
+    sys.path, not a repository module)."""
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
