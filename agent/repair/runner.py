@@ -208,7 +208,8 @@ class WarmWorker:
     def run_many(self, batch: list[Batch], timeout_s: float,
                  brief: bool = False) -> list[TestRun]:
         """Each (files, tests) of `batch`, `parallel` at a time; answers in `batch`'s order.
-        At most `parallel` requests are in the channel at once, so neither FIFO can fill.
+        At most `parallel` + 1 requests are in flight (the worker holds one child ready), as
+        many as the worker takes in without answering, so neither FIFO can fill.
         `brief`: a failing test may be described by its crash line only (worker_run.py)."""
         if self._in_fd is None:
             raise WorkerError("the worker is not running")
@@ -216,7 +217,7 @@ class WarmWorker:
         in_flight: dict[int, int] = {}  # request id → index in batch
         runs: dict[int, TestRun] = {}
         while waiting or in_flight:
-            while waiting and len(in_flight) < self.parallel:
+            while waiting and len(in_flight) < self.parallel + 1:
                 index, (files, tests) = waiting.pop(0)
                 self._next_id += 1
                 request = {"id": self._next_id, "files": files, "tests": tests,

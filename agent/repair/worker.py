@@ -149,7 +149,7 @@ class _Server:
         children = _Children(self.parallel)
         pending, closed = b"", False
         while not closed or children.running:
-            while b"\n" in pending and len(children.running) < self.parallel:
+            while b"\n" in pending and len(children.running) < children.capacity:
                 line, pending = pending.split(b"\n", 1)
                 if not line.strip():
                     continue
@@ -158,7 +158,7 @@ class _Server:
                     closed, pending = True, b""
                     break
                 children.start(request, self._child_for(repo, request, session))
-            listen = not closed and len(children.running) < self.parallel
+            listen = not closed and len(children.running) < children.capacity
             if listen and b"\n" not in pending and children.wait(requests):
                 chunk = os.read(requests, 65536)
                 closed = not chunk
@@ -258,27 +258,51 @@ class _Server:
 
 class _Children:
     """The forked children running requests, at most `parallel` at a time, each killed at its
-    request's timeout; answers come out as each child ends."""
+    request's timeout; answers come out as each child ends.
+
+    One more child may be forked, with its plan made, while `parallel` run: it is held on a
+    pipe until one of them ends, so planning and forking the next candidate (the worker's own
+    cost per candidate) overlap the tests of the current one. Each child still runs one
+    candidate, from the worker's state as it was when it was forked."""
 
     def __init__(self, parallel: int) -> None:
         self.parallel = parallel
+        self.capacity = parallel + 1  # running and held
         self.running: dict[int, dict[str, Any]] = {}  # read fd → its child's state
         self._done: list[dict[str, Any]] = []
 
     def start(self, request: dict[str, Any], child: Any) -> None:
         read_fd, write_fd = os.pipe()
+        hold = sum(1 for s in self.running.values() if s["go"] is None) >= self.parallel
+        go_read, go_write = os.pipe() if hold else (-1, -1)
         pid = os.fork()
         if pid == 0:
             os.close(read_fd)
             try:
-                child(write_fd)
+                if not hold or os.read(go_read, 1):  # nothing read: the worker is gone
+                    child(write_fd)
             finally:
                 os._exit(0)
         os.close(write_fd)
-        started = time.monotonic()
+        if hold:
+            os.close(go_read)
         self.running[read_fd] = {"pid": pid, "request": request, "data": b"",
-                                 "started": started,
-                                 "deadline": started + float(request.get("timeout", 60))}
+                                 "go": go_write if hold else None}
+        if not hold:
+            self._started(self.running[read_fd])
+
+    def _started(self, state: dict[str, Any]) -> None:
+        state["go"], state["started"] = None, time.monotonic()
+        state["deadline"] = state["started"] + float(state["request"].get("timeout", 60))
+
+    def _release(self) -> None:
+        """The held child, if any, starts (a running one has ended)."""
+        for state in self.running.values():
+            if state["go"] is not None:
+                os.write(state["go"], b"g")
+                os.close(state["go"])
+                self._started(state)
+                return
 
     def wait(self, requests_fd: int | None) -> bool:
         """Read what the children wrote until one ends, one times out or (given its fd) a
@@ -286,12 +310,13 @@ class _Children:
         while True:
             now = time.monotonic()
             for fd, state in list(self.running.items()):
-                if now >= state["deadline"]:
+                if state["go"] is None and now >= state["deadline"]:
                     self._end(fd, timed_out=True)
             if self._done:
                 return False
             fds = [*self.running, *([requests_fd] if requests_fd is not None else [])]
-            left = min((s["deadline"] for s in self.running.values()), default=now + 3600) - now
+            left = min((s["deadline"] for s in self.running.values() if s["go"] is None),
+                       default=now + 3600) - now
             ready, _, _ = select.select(fds, [], [], max(0.0, left))
             for fd in ready:
                 if fd == requests_fd:
@@ -311,6 +336,10 @@ class _Children:
     def _end(self, fd: int, timed_out: bool) -> None:
         state = self.running.pop(fd)
         os.close(fd)
+        if state["go"] is not None:  # a held child that died unreleased
+            os.close(state["go"])
+            self._started(state)
+        self._release()
         if timed_out:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(state["pid"], signal.SIGKILL)
