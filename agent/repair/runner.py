@@ -101,9 +101,10 @@ class WarmWorker:
 
     def __init__(self, sandbox: Sandbox, workdir: Path, python: str = "python",
                  session_timeout_s: float = 900.0, pytest_args: list[str] | None = None,
-                 parallel: int = PARALLEL, swap: bool = True) -> None:
+                 parallel: int = PARALLEL, swap: bool = True, direct: bool = True) -> None:
         self.sandbox, self.workdir, self.parallel = sandbox, workdir, max(1, parallel)
         self.swap = swap  # False: a fresh pytest session per candidate
+        self.direct_calls = direct  # False: pytest's run-test protocol for every test
         self.python, self.session_timeout_s = python, session_timeout_s
         self.pytest_args = list(pytest_args or [])
         self.channel = workdir / ".alertfix-worker"
@@ -221,7 +222,8 @@ class WarmWorker:
                 index, (files, tests) = waiting.pop(0)
                 self._next_id += 1
                 request = {"id": self._next_id, "files": files, "tests": tests,
-                           "timeout": timeout_s, "fresh": not self.swap, "brief": brief}
+                           "timeout": timeout_s, "fresh": not self.swap, "brief": brief,
+                           "direct": self.direct_calls}
                 os.write(self._in_fd, (json.dumps(request) + "\n").encode())
                 in_flight[self._next_id] = index
             answer = self._read_answer(time.monotonic() + timeout_s + 10.0)

@@ -10,7 +10,7 @@ repository's test command that decide what is collected (a service's `-c`, `--ro
 directory (the worktree is the one place both sides can write); answers come as children end:
 
     request  {"id": 1, "files": {"shop/cart.py": "<new text>"}, "tests": [...], "timeout": 5,
-              "brief": true}
+              "brief": true, "direct": true}
     answer   {"id": 1, "exit_code": 0, "timed_out": false, "seconds": 0.04, "mode": "swap",
               "why": "", "tests": [{"nodeid": "...", "outcome": "passed", "message": ""}],
               "coverage": {}}
@@ -25,7 +25,8 @@ of two ways, the worktree on disk untouched either way:
 
 - "swap": the changed functions get new code objects, and the asked tests run from the
   session's collected items (no new session): through pytest's run-test protocol, or by a
-  direct call where worker_run.py finds that sound and no plugin is asked. `-p NAME` options
+  direct call where worker_run.py finds that sound, no plugin is asked and the request does
+  not say `"direct": false`. `-p NAME` options
   among the tests load those plugins into the session.
 - "session" (when a swap is not sound, a test id was not collected, another option is asked,
   the base had collection errors and the whole suite is asked, or the request says
@@ -126,7 +127,7 @@ class _Server:
         self.root, self.channel, self.scope, self.parallel = root, channel, scope, parallel
         self.apply = _load(os.path.join(channel, APPLY), "_alertfix_worker_apply")
         self.run = _load(os.path.join(channel, RUN), "_alertfix_worker_run")
-        self.direct: set[str] = set()  # node ids a child may run by a direct call
+        self.direct_ids: set[str] = set()  # node ids a child may run by a direct call
         self.broken_at_base = False
         self.sessions_ready = False
         self.collector = _Collector()
@@ -137,14 +138,14 @@ class _Server:
         inspect.getmodule(compile("", os.path.join(self.root, "<alertfix>"), "exec"))
         repo = self.apply.Repository(self.root)
         self.broken_at_base = bool(self.collector.tests)  # collection errors
-        self.direct = self.run.direct_items(session.items, session.config,
+        self.direct_ids = self.run.direct_items(session.items, session.config,
                                             (self, self.collector))
         gc.freeze()  # what is loaded now is never collected: cheap collections in children
         answers = open(os.path.join(self.channel, CHANNEL_OUT), "w")  # noqa: SIM115
         requests = os.open(os.path.join(self.channel, CHANNEL_IN), os.O_RDONLY)
         answers.write(json.dumps({"ready": True, "preloaded": len(repo.files),
                                   "collected": len(session.items),
-                                  "direct": len(self.direct)}) + "\n")
+                                  "direct": len(self.direct_ids)}) + "\n")
         answers.flush()
         children = _Children(self.parallel)
         pending, closed = b"", False
@@ -215,6 +216,7 @@ class _Server:
         if why is None and items is not None:
             mode = "swap"
             loaded = [importlib.import_module(name) for name in plugins]
+            direct = not loaded and request.get("direct", True)
             for name, plugin in zip(plugins, loaded, strict=True):
                 config.pluginmanager.register(plugin, name)  # its pytest_configure runs
             spectrum = (self.apply.Spectrum(self.root, self.channel)
@@ -223,7 +225,7 @@ class _Server:
                 following = items[i + 1] if i + 1 < len(items) else None
                 if spectrum is not None:
                     spectrum.start()
-                if item.nodeid in self.direct and not loaded:
+                if direct and item.nodeid in self.direct_ids:
                     self.collector._record(item.nodeid, *self.run.run_direct(
                         item, bool(request.get("brief"))))
                 else:

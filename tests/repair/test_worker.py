@@ -243,6 +243,8 @@ def test_only_plain_tests_are_called_directly_with_the_protocols_outcomes(repo: 
         brief = worker.run_many([({}, ["tests/test_checkout.py"])], 30, brief=True)[0]
     with WarmWorker(sandbox, repo, parallel=1, swap=False) as worker:
         protocol = worker.run({}, [], 30)
+    with WarmWorker(sandbox, repo, parallel=1, direct=False) as worker:  # the protocol always
+        unbrief = worker.run_many([({}, ["tests/test_checkout.py"])], 30, brief=True)[0]
     assert outcomes(direct) == outcomes(protocol)
     assert outcomes(direct)["tests/test_more.py::test_skips_itself"] == "skipped"
     assert outcomes(direct)["tests/test_more.py::test_exits"] == "failed"
@@ -253,3 +255,4 @@ def test_only_plain_tests_are_called_directly_with_the_protocols_outcomes(repo: 
     crash = {t.nodeid: t.message for t in brief.tests}[failing]
     assert crash.startswith(str(repo / "tests" / "test_checkout.py") + ":5: AssertionError")
     assert "assert 5 == 0" in crash
+    assert {t.nodeid: t.message for t in unbrief.tests}[failing] == report
