@@ -21,9 +21,7 @@ from tools.audit import AuditLog
 from tools.forge.github import GitHubForge
 from tools.forge.local import LocalForge
 from tools.github_auth import GitHubApp
-from tools.llm.anthropic import AnthropicModel
 from tools.llm.base import ChatModel
-from tools.llm.openai import OpenAIModel
 from tools.llm.replay import RecordingModel, ReplayModel
 from tools.monitors.http import MonitorAPI
 from tools.monitors.local import EventStore
@@ -211,13 +209,19 @@ DEPLOY_HISTORIES: dict[str, Callable[[Settings, RepoRef, Forge], DeployHistory]]
 }
 
 
+# The clients are imported only when their provider is configured: together they take
+# seconds to import, which every command would pay.
 def _openai(settings: Settings) -> ChatModel:
+    from tools.llm.openai import OpenAIModel
+
     return OpenAIModel(settings.llm_model, api_key=_secret(settings.llm_api_key),
                        base_url=settings.llm_base_url, timeout_s=settings.llm_timeout_s,
                        max_retries=settings.llm_max_retries)
 
 
 def _anthropic(settings: Settings) -> ChatModel:
+    from tools.llm.anthropic import AnthropicModel
+
     return AnthropicModel(settings.llm_model, api_key=_secret(settings.llm_api_key),
                           base_url=settings.llm_base_url, timeout_s=settings.llm_timeout_s,
                           max_retries=settings.llm_max_retries)

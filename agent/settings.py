@@ -115,6 +115,9 @@ class Settings(BaseSettings):
     worker_swap: bool = Field(True, description="the warm worker applies a candidate that "
                               "changes only function bodies by swapping their code (off: a "
                               "fresh pytest session per candidate)")
+    worker_direct: bool = Field(True, description="the warm worker calls a plain test "
+                                "function (no fixtures, markers or plugins that run tests) "
+                                "directly (off: pytest's run-test protocol for every test)")
     worker_parallel: int = Field(2, ge=1, le=8, description="candidates the warm worker runs "
                                  "at a time (one process each)")
 

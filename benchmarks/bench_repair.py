@@ -5,7 +5,10 @@
    - the warm worker with a fresh pytest session in each forked child (as it was before
      code swapping: `warm_fresh_session_per_s`);
    - the warm worker swapping the changed function's code and running the collected
-     session's items, one child at a time (`warm_swap_per_s`) and two (`..._2_children`);
+     session's items through pytest's run-test protocol (`warm_swap_protocol_per_s`, as it
+     was before direct calls);
+   - the same calling plain tests directly, one child at a time (`warm_swap_per_s`) and two
+     (`..._2_children`);
    - a fresh sandboxed `python -m pytest` per candidate (`cold_per_s`);
    and the ratios between them. `warm_recorded_per_s` is the two-child worker again with
    behaviour preservation's call recorder on (as validation runs the module's tests).
@@ -134,12 +137,14 @@ def throughput(candidates: int, cold: int, deps: bool = False) -> dict[str, obje
 
         def rate(worker: WarmWorker, work: list[tuple[dict[str, str], list[str]]]) -> float:
             began = time.monotonic()
-            worker.run_many(work, 30)
+            worker.run_many(work, 30, brief=True)  # as the search validates candidates
             return len(work) / (time.monotonic() - began)
 
         # The worker as it was: a fresh pytest session in each forked child.
         with WarmWorker(sandbox, root, parallel=1, swap=False) as worker:
             fresh_rate = rate(worker, batch)
+        with WarmWorker(sandbox, root, parallel=1, direct=False) as worker:
+            protocol_rate = rate(worker, batch)
         started = time.monotonic()
         with WarmWorker(sandbox, root, parallel=1) as worker:
             ready = time.monotonic() - started
@@ -159,12 +164,14 @@ def throughput(candidates: int, cold: int, deps: bool = False) -> dict[str, obje
     cold_rate = min(cold, len(mutants)) / cold_seconds
     return {**built, "candidates_warm": len(mutants), "worker_start_s": round(ready, 2),
             "warm_fresh_session_per_s": round(fresh_rate, 2),
+            "warm_swap_protocol_per_s": round(protocol_rate, 2),
             "warm_swap_per_s": round(swap_rate, 2), "swap_modes": modes,
             "warm_swap_2_children_per_s": round(parallel_rate, 2),
             "warm_recorded_per_s": round(recorded_rate, 2),
             "candidates_cold": min(cold, len(mutants)),
             "cold_per_s": round(cold_rate, 3),
             "swap_over_fresh_session": round(swap_rate / fresh_rate, 1),
+            "direct_over_protocol": round(swap_rate / protocol_rate, 1),
             "swap_2_children_over_fresh_session": round(parallel_rate / fresh_rate, 1),
             "speedup_over_cold": round(parallel_rate / cold_rate, 1)}
 

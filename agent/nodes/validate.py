@@ -53,7 +53,8 @@ def _runner(ctx: Context, sandbox: Sandbox, workdir: Path, env: Environment,
                             "unittest, which the warm worker would have to stand in for")
     worker = WarmWorker(sandbox, workdir, python="python", pytest_args=env.pytest_args,
                         session_timeout_s=ctx.settings.test_timeout_s + 900,
-                        parallel=ctx.settings.worker_parallel, swap=ctx.settings.worker_swap)
+                        parallel=ctx.settings.worker_parallel, swap=ctx.settings.worker_swap,
+                        direct=ctx.settings.worker_direct)
     try:
         worker.start()
         return FallbackRunner(worker, cold, notes), worker, "warm worker"

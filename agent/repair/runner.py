@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-from agent.repair import worker, worker_apply
+from agent.repair import worker, worker_apply, worker_run
 from tools.ports import Sandbox, TestCaseResult, TestRun
 from tools.sandbox import pytest_scope_args
 
@@ -28,6 +28,7 @@ STARTUP_S = 60.0  # importing pytest and the repository, in a sandbox, on a busy
 PARALLEL = min(2, os.cpu_count() or 1)  # candidates in flight in the warm worker
 _WORKER_SOURCE = Path(worker.__file__).read_text()
 _APPLY_SOURCE = Path(worker_apply.__file__).read_text()
+_RUN_SOURCE = Path(worker_run.__file__).read_text()
 
 
 class TestRunner(Protocol):
@@ -100,14 +101,16 @@ class WarmWorker:
 
     def __init__(self, sandbox: Sandbox, workdir: Path, python: str = "python",
                  session_timeout_s: float = 900.0, pytest_args: list[str] | None = None,
-                 parallel: int = PARALLEL, swap: bool = True) -> None:
+                 parallel: int = PARALLEL, swap: bool = True, direct: bool = True) -> None:
         self.sandbox, self.workdir, self.parallel = sandbox, workdir, max(1, parallel)
         self.swap = swap  # False: a fresh pytest session per candidate
+        self.direct_calls = direct  # False: pytest's run-test protocol for every test
         self.python, self.session_timeout_s = python, session_timeout_s
         self.pytest_args = list(pytest_args or [])
         self.channel = workdir / ".alertfix-worker"
         self.isolation = ""
         self.preloaded = 0
+        self.direct = 0
         self.session: TestRun | None = None
         self._thread: threading.Thread | None = None
         self._in_fd: int | None = None
@@ -125,6 +128,7 @@ class WarmWorker:
         shutil.rmtree(self.channel, ignore_errors=True)
         self.channel.mkdir()
         (self.channel / worker.APPLY).write_text(_APPLY_SOURCE)
+        (self.channel / worker.RUN).write_text(_RUN_SOURCE)
         os.mkfifo(self.channel / worker.CHANNEL_IN)
         os.mkfifo(self.channel / worker.CHANNEL_OUT)
         self._out_fd = os.open(self.channel / worker.CHANNEL_OUT, os.O_RDONLY | os.O_NONBLOCK)
@@ -146,6 +150,7 @@ class WarmWorker:
         os.set_blocking(self._in_fd, True)
         hello = self._read_answer(deadline)
         self.preloaded = int(hello.get("preloaded", 0))
+        self.direct = int(hello.get("direct", 0))  # tests a child may call directly
         return self
 
     def _serve(self, command: list[str]) -> None:
@@ -201,20 +206,24 @@ class WarmWorker:
     def run(self, files: dict[str, str], tests: list[str], timeout_s: float) -> TestRun:
         return self.run_many([(files, tests)], timeout_s)[0]
 
-    def run_many(self, batch: list[Batch], timeout_s: float) -> list[TestRun]:
+    def run_many(self, batch: list[Batch], timeout_s: float,
+                 brief: bool = False) -> list[TestRun]:
         """Each (files, tests) of `batch`, `parallel` at a time; answers in `batch`'s order.
-        At most `parallel` requests are in the channel at once, so neither FIFO can fill."""
+        At most `parallel` + 1 requests are in flight (the worker holds one child ready), as
+        many as the worker takes in without answering, so neither FIFO can fill.
+        `brief`: a failing test may be described by its crash line only (worker_run.py)."""
         if self._in_fd is None:
             raise WorkerError("the worker is not running")
         waiting = list(enumerate(batch))
         in_flight: dict[int, int] = {}  # request id → index in batch
         runs: dict[int, TestRun] = {}
         while waiting or in_flight:
-            while waiting and len(in_flight) < self.parallel:
+            while waiting and len(in_flight) < self.parallel + 1:
                 index, (files, tests) = waiting.pop(0)
                 self._next_id += 1
                 request = {"id": self._next_id, "files": files, "tests": tests,
-                           "timeout": timeout_s, "fresh": not self.swap}
+                           "timeout": timeout_s, "fresh": not self.swap, "brief": brief,
+                           "direct": self.direct_calls}
                 os.write(self._in_fd, (json.dumps(request) + "\n").encode())
                 in_flight[self._next_id] = index
             answer = self._read_answer(time.monotonic() + timeout_s + 10.0)
@@ -249,11 +258,14 @@ class WarmWorker:
             output="", isolation=self.isolation or "warm-worker")
 
 
-def run_many(runner: TestRunner, batch: list[Batch], timeout_s: float) -> list[TestRun]:
-    """`batch` on `runner`: in parallel where it can (the warm worker), else one by one."""
+def run_many(runner: TestRunner, batch: list[Batch], timeout_s: float,
+             brief: bool = False) -> list[TestRun]:
+    """`batch` on `runner`: in parallel where it can (the warm worker), else one by one.
+    `brief`: failures may be described by their crash line only (the warm worker's direct
+    calls), where only outcomes matter."""
     many = getattr(runner, "run_many", None)
     if many is not None:
-        runs: list[TestRun] = many(batch, timeout_s)
+        runs: list[TestRun] = many(batch, timeout_s, brief)
         return runs
     return [runner.run(files, tests, timeout_s) for files, tests in batch]
 
@@ -275,10 +287,11 @@ class FallbackRunner:
     def run(self, files: dict[str, str], tests: list[str], timeout_s: float) -> TestRun:
         return self.run_many([(files, tests)], timeout_s)[0]
 
-    def run_many(self, batch: list[Batch], timeout_s: float) -> list[TestRun]:
+    def run_many(self, batch: list[Batch], timeout_s: float,
+                 brief: bool = False) -> list[TestRun]:
         if self.primary is not None:
             try:
-                return run_many(self.primary, batch, timeout_s)
+                return run_many(self.primary, batch, timeout_s, brief)
             except (WorkerError, OSError, ValueError, KeyError) as exc:
                 self.notes.append(f"warm worker lost ({exc}); one test process per candidate "
                                   "from here on")

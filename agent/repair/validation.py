@@ -73,7 +73,7 @@ class Validator:
         if not self.reproduction:
             return [self._after_reproduction(c, None) for c in candidates]
         runs = run_many(self.runner, [(c.changed_files(), self.reproduction)
-                                      for c in candidates], self.timeout_s)
+                                      for c in candidates], self.timeout_s, brief=True)
         self.spent += [run.seconds for run in runs]
         return [self._after_reproduction(c, run) for c, run in zip(candidates, runs, strict=True)]
 

@@ -9,20 +9,25 @@ repository's test command that decide what is collected (a service's `-c`, `--ro
 `-o testpaths=...`). Requests and answers are JSON lines over two FIFOs in the channel
 directory (the worktree is the one place both sides can write); answers come as children end:
 
-    request  {"id": 1, "files": {"shop/cart.py": "<new text>"}, "tests": [...], "timeout": 5}
+    request  {"id": 1, "files": {"shop/cart.py": "<new text>"}, "tests": [...], "timeout": 5,
+              "brief": true, "direct": true}
     answer   {"id": 1, "exit_code": 0, "timed_out": false, "seconds": 0.04, "mode": "swap",
               "why": "", "tests": [{"nodeid": "...", "outcome": "passed", "message": ""}],
               "coverage": {}}
 
-With `"coverage": true` (and a swap), "coverage" maps each test's node id to the lines and
-arcs it executed in the repository's files (worker_apply.Spectrum).
+With `"brief": true`, a failing test run by a direct call (worker_run.py) is described by its
+crash line only, not pytest's whole report. With `"coverage": true` (and a swap), "coverage"
+maps each test's node id to the lines and arcs it executed in the repository's files
+(worker_apply.Spectrum).
 
 The child applies the candidate (worker_apply.py, written into the channel by the host) one
 of two ways, the worktree on disk untouched either way:
 
 - "swap": the changed functions get new code objects, and the asked tests run from the
-  session's collected items through pytest's run-test protocol (no new session). `-p NAME`
-  options among the tests load those plugins into the session.
+  session's collected items (no new session): through pytest's run-test protocol, or by a
+  direct call where worker_run.py finds that sound, no plugin is asked and the request does
+  not say `"direct": false`. `-p NAME` options
+  among the tests load those plugins into the session.
 - "session" (when a swap is not sound, a test id was not collected, another option is asked,
   the base had collection errors and the whole suite is asked, or the request says
   `"fresh": true`): the affected modules are imported afresh and a new `pytest.main` runs;
@@ -50,6 +55,7 @@ CHANNEL_IN, CHANNEL_OUT = "in.fifo", "out.fifo"
 MESSAGE_CHARS = 1500
 _BASE_ARGS = ["-q", "--tb=line", "-p", "no:cacheprovider", "-p", "no:randomly"]
 APPLY = "apply.py"  # worker_apply.py's text, written into the channel by the host
+RUN = "run.py"  # worker_run.py's text, likewise
 
 
 class _Collector:
@@ -119,7 +125,9 @@ class _Server:
 
     def __init__(self, root: str, channel: str, scope: list[str], parallel: int) -> None:
         self.root, self.channel, self.scope, self.parallel = root, channel, scope, parallel
-        self.apply = _load_apply(os.path.join(channel, APPLY))
+        self.apply = _load(os.path.join(channel, APPLY), "_alertfix_worker_apply")
+        self.run = _load(os.path.join(channel, RUN), "_alertfix_worker_run")
+        self.direct_ids: set[str] = set()  # node ids a child may run by a direct call
         self.broken_at_base = False
         self.sessions_ready = False
         self.collector = _Collector()
@@ -130,16 +138,19 @@ class _Server:
         inspect.getmodule(compile("", os.path.join(self.root, "<alertfix>"), "exec"))
         repo = self.apply.Repository(self.root)
         self.broken_at_base = bool(self.collector.tests)  # collection errors
+        self.direct_ids = self.run.direct_items(session.items, session.config,
+                                            (self, self.collector))
         gc.freeze()  # what is loaded now is never collected: cheap collections in children
         answers = open(os.path.join(self.channel, CHANNEL_OUT), "w")  # noqa: SIM115
         requests = os.open(os.path.join(self.channel, CHANNEL_IN), os.O_RDONLY)
         answers.write(json.dumps({"ready": True, "preloaded": len(repo.files),
-                                  "collected": len(session.items)}) + "\n")
+                                  "collected": len(session.items),
+                                  "direct": len(self.direct_ids)}) + "\n")
         answers.flush()
         children = _Children(self.parallel)
         pending, closed = b"", False
         while not closed or children.running:
-            while b"\n" in pending and len(children.running) < self.parallel:
+            while b"\n" in pending and len(children.running) < children.capacity:
                 line, pending = pending.split(b"\n", 1)
                 if not line.strip():
                     continue
@@ -148,7 +159,7 @@ class _Server:
                     closed, pending = True, b""
                     break
                 children.start(request, self._child_for(repo, request, session))
-            listen = not closed and len(children.running) < self.parallel
+            listen = not closed and len(children.running) < children.capacity
             if listen and b"\n" not in pending and children.wait(requests):
                 chunk = os.read(requests, 65536)
                 closed = not chunk
@@ -205,6 +216,7 @@ class _Server:
         if why is None and items is not None:
             mode = "swap"
             loaded = [importlib.import_module(name) for name in plugins]
+            direct = not loaded and request.get("direct", True)
             for name, plugin in zip(plugins, loaded, strict=True):
                 config.pluginmanager.register(plugin, name)  # its pytest_configure runs
             spectrum = (self.apply.Spectrum(self.root, self.channel)
@@ -213,7 +225,11 @@ class _Server:
                 following = items[i + 1] if i + 1 < len(items) else None
                 if spectrum is not None:
                     spectrum.start()
-                item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
+                if direct and item.nodeid in self.direct_ids:
+                    self.collector._record(item.nodeid, *self.run.run_direct(
+                        item, bool(request.get("brief"))))
+                else:
+                    item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
                 if spectrum is not None:
                     covered[item.nodeid] = spectrum.stop()
             failed = any(t["outcome"] in ("failed", "error")
@@ -244,27 +260,51 @@ class _Server:
 
 class _Children:
     """The forked children running requests, at most `parallel` at a time, each killed at its
-    request's timeout; answers come out as each child ends."""
+    request's timeout; answers come out as each child ends.
+
+    One more child may be forked, with its plan made, while `parallel` run: it is held on a
+    pipe until one of them ends, so planning and forking the next candidate (the worker's own
+    cost per candidate) overlap the tests of the current one. Each child still runs one
+    candidate, from the worker's state as it was when it was forked."""
 
     def __init__(self, parallel: int) -> None:
         self.parallel = parallel
+        self.capacity = parallel + 1  # running and held
         self.running: dict[int, dict[str, Any]] = {}  # read fd → its child's state
         self._done: list[dict[str, Any]] = []
 
     def start(self, request: dict[str, Any], child: Any) -> None:
         read_fd, write_fd = os.pipe()
+        hold = sum(1 for s in self.running.values() if s["go"] is None) >= self.parallel
+        go_read, go_write = os.pipe() if hold else (-1, -1)
         pid = os.fork()
         if pid == 0:
             os.close(read_fd)
             try:
-                child(write_fd)
+                if not hold or os.read(go_read, 1):  # nothing read: the worker is gone
+                    child(write_fd)
             finally:
                 os._exit(0)
         os.close(write_fd)
-        started = time.monotonic()
+        if hold:
+            os.close(go_read)
         self.running[read_fd] = {"pid": pid, "request": request, "data": b"",
-                                 "started": started,
-                                 "deadline": started + float(request.get("timeout", 60))}
+                                 "go": go_write if hold else None}
+        if not hold:
+            self._started(self.running[read_fd])
+
+    def _started(self, state: dict[str, Any]) -> None:
+        state["go"], state["started"] = None, time.monotonic()
+        state["deadline"] = state["started"] + float(state["request"].get("timeout", 60))
+
+    def _release(self) -> None:
+        """The held child, if any, starts (a running one has ended)."""
+        for state in self.running.values():
+            if state["go"] is not None:
+                os.write(state["go"], b"g")
+                os.close(state["go"])
+                self._started(state)
+                return
 
     def wait(self, requests_fd: int | None) -> bool:
         """Read what the children wrote until one ends, one times out or (given its fd) a
@@ -272,12 +312,13 @@ class _Children:
         while True:
             now = time.monotonic()
             for fd, state in list(self.running.items()):
-                if now >= state["deadline"]:
+                if state["go"] is None and now >= state["deadline"]:
                     self._end(fd, timed_out=True)
             if self._done:
                 return False
             fds = [*self.running, *([requests_fd] if requests_fd is not None else [])]
-            left = min((s["deadline"] for s in self.running.values()), default=now + 3600) - now
+            left = min((s["deadline"] for s in self.running.values() if s["go"] is None),
+                       default=now + 3600) - now
             ready, _, _ = select.select(fds, [], [], max(0.0, left))
             for fd in ready:
                 if fd == requests_fd:
@@ -297,6 +338,10 @@ class _Children:
     def _end(self, fd: int, timed_out: bool) -> None:
         state = self.running.pop(fd)
         os.close(fd)
+        if state["go"] is not None:  # a held child that died unreleased
+            os.close(state["go"])
+            self._started(state)
+        self._release()
         if timed_out:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(state["pid"], signal.SIGKILL)
@@ -315,9 +360,10 @@ class _Children:
         self._done.append(answer)
 
 
-def _load_apply(path: str) -> Any:
-    """worker_apply.py, from the file the host wrote (not on sys.path, not a repo module)."""
-    spec = importlib.util.spec_from_file_location("_alertfix_worker_apply", path)
+def _load(path: str, name: str) -> Any:
+    """A helper module (worker_apply.py, worker_run.py) from the file the host wrote (not on
+    sys.path, not a repository module)."""
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

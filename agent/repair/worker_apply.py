@@ -64,6 +64,8 @@ class Repository:
         self.files: dict[str, str] = {}
         self.texts: dict[str, str] = {}
         self._import_time_names: dict[str, set[str]] = {}
+        self._bases: dict[str, tuple[str, dict[str, list[types.CodeType]],
+                                     dict[str, list[types.FunctionType]]]] = {}
         for name, module in list(sys.modules.items()):
             path = getattr(module, "__file__", None) or ""
             if path and os.path.realpath(path).startswith(root + os.sep):
@@ -89,6 +91,18 @@ class Repository:
                 return sorted(drop)
             drop |= more
             words |= {name.split(".")[-1] for name in more}
+
+    def base(self, name: str, path: str, module: types.ModuleType) -> tuple[
+            str, dict[str, list[types.CodeType]], dict[str, list[types.FunctionType]]]:
+        """Module `name` as imported: its skeleton, its functions' code and the live function
+        objects (read once: the worker never changes them, only its children do). Raises
+        SyntaxError or ValueError when its text does not compile."""
+        if name not in self._bases:
+            text = self.texts[name]
+            self._bases[name] = (ast.dump(skeleton(ast.parse(text))),
+                                 function_codes(compile(text, path, "exec", dont_inherit=True)),
+                                 live_functions(module))
+        return self._bases[name]
 
     def import_time_names(self, name: str) -> set[str]:
         """Names that code run at import of module `name` mentions (outside function bodies)."""
@@ -172,15 +186,14 @@ def plan_swap(repo: Repository, patched: dict[str, str]) -> Swaps | str:
         if name is None or module is None:
             return f"{path} is not an imported module"
         try:
-            old_tree, new_tree = ast.parse(repo.texts[name]), ast.parse(text)
-            old_code = compile(repo.texts[name], path, "exec", dont_inherit=True)
-            new_code = compile(text, path, "exec", dont_inherit=True)
+            old_skeleton, old_functions, live = repo.base(name, path, module)
+            new_tree = ast.parse(text)
+            new_code = compile(new_tree, path, "exec", dont_inherit=True)
         except (SyntaxError, ValueError) as exc:
             return f"{path} does not compile ({exc})"
-        if ast.dump(skeleton(old_tree)) != ast.dump(skeleton(new_tree)):
+        if old_skeleton != ast.dump(skeleton(new_tree)):
             return f"{path}: code outside function bodies changes"
-        old_functions, new_functions = function_codes(old_code), function_codes(new_code)
-        live = live_functions(module)
+        new_functions = function_codes(new_code)
         for qualname, codes in new_functions.items():
             before = old_functions.get(qualname, [])
             if codes == before:

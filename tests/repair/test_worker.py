@@ -1,6 +1,7 @@
 """The warm worker, in the real sandbox: a candidate's files are served from memory (disk
 untouched), modules that import the patched one see the patch, a looping candidate is
-killed at its timeout, and answers match the cold `python -m pytest` run."""
+killed at its timeout, and answers match the cold `python -m pytest` run. Only plain tests
+are called directly (worker_run.py), with the outcomes and reports of pytest's protocol."""
 
 from __future__ import annotations
 
@@ -189,3 +190,69 @@ def test_two_children_at_a_time_answer_in_the_batch_order(repo: Path) -> None:
     assert stuck.timed_out and not passed.timed_out and not base.timed_out
     assert outcomes(passed) == {test[0]: "passed"} and outcomes(base) == {test[0]: "failed"}
     assert worker.modes == {"swap": 3}
+
+
+MORE = '''
+import pytest
+from shop.checkout import shipping
+
+
+def test_with_a_fixture(tmp_path):
+    assert shipping(50) == 0
+
+
+@pytest.mark.skip(reason="not here")
+def test_marked():
+    assert False
+
+
+class TestGrouped:
+    def test_in_a_class(self):
+        assert shipping(50) == 0
+
+
+def test_skips_itself():
+    pytest.skip("not on this platform")
+
+
+def test_exits():
+    raise SystemExit(3)
+'''
+AUTOUSE = '''
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def quiet():
+    yield
+'''
+
+
+def test_only_plain_tests_are_called_directly_with_the_protocols_outcomes(repo: Path) -> None:
+    (repo / "tests" / "test_more.py").write_text(MORE)
+    (repo / "tests" / "sub").mkdir()
+    (repo / "tests" / "sub" / "conftest.py").write_text(AUTOUSE)
+    (repo / "tests" / "sub" / "test_sub.py").write_text(TESTS)
+    sandbox = SubprocessSandbox()
+    with WarmWorker(sandbox, repo, parallel=1) as worker:
+        # The two plain tests of test_checkout.py, and the two that skip or exit by
+        # themselves; not the fixture's, the marked one, the class's, nor those under an
+        # autouse fixture.
+        assert worker.direct == 4
+        direct = worker.run({}, [], 30)
+        brief = worker.run_many([({}, ["tests/test_checkout.py"])], 30, brief=True)[0]
+    with WarmWorker(sandbox, repo, parallel=1, swap=False) as worker:
+        protocol = worker.run({}, [], 30)
+    with WarmWorker(sandbox, repo, parallel=1, direct=False) as worker:  # the protocol always
+        unbrief = worker.run_many([({}, ["tests/test_checkout.py"])], 30, brief=True)[0]
+    assert outcomes(direct) == outcomes(protocol)
+    assert outcomes(direct)["tests/test_more.py::test_skips_itself"] == "skipped"
+    assert outcomes(direct)["tests/test_more.py::test_exits"] == "failed"
+    failing = "tests/test_checkout.py::test_free_at_threshold"
+    report = {t.nodeid: t.message for t in direct.tests}[failing]
+    assert report == {t.nodeid: t.message for t in protocol.tests}[failing]
+    assert report.startswith("E   assert 5 == 0")  # pytest's report for `--tb=line`
+    crash = {t.nodeid: t.message for t in brief.tests}[failing]
+    assert crash.startswith(str(repo / "tests" / "test_checkout.py") + ":5: AssertionError")
+    assert "assert 5 == 0" in crash
+    assert {t.nodeid: t.message for t in unbrief.tests}[failing] == report
