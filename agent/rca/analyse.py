@@ -8,7 +8,9 @@
    event time) against the deploys puts commits that ran clean below the window's commits
    when the window touches the failing path, and says "latent" when it does not.
 5. CI alerts: the suite at the failing commit is the reproduction; bisection over the window
-   names the culprit and the culprit's change names the faulty function.
+   names the culprit and the culprit's change names the faulty function. Before it, and when
+   it cannot decide (the tests did not run before), the window commit that changed what the
+   failing tests call is the suspect (exercised): a failed assert leaves no frame to blame.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import git
 from agent.rca import ci
 from agent.rca.confirm import Reproduction, bisect_window
 from agent.rca.diffs import commit_change, pull_request_of
+from agent.rca.exercised import Exercised, exercised_functions, is_test_path
 from agent.rca.explain import explain, link
 from agent.rca.locate import context_matches, map_frames
 from agent.rca.scoring import STRONG, Scored, named_values, rank, stack_entries
@@ -30,7 +33,7 @@ from agent.rca.timeline import Timeline, first_sighting
 from agent.rca.window import Window, ci_window, deploy_window, deploys_on_line, widen
 from agent.state import Location, RootCause, Suspect
 from tools import vcs
-from tools.code_index import CommitIndex, calls_in, commit_index
+from tools.code_index import CommitIndex, commit_index
 from tools.deploys import resolve_deploys, resolve_release
 from tools.ports import Alert, Deploy, Frame, Sandbox
 
@@ -62,12 +65,6 @@ class Options:
     first_seen: datetime | None = None
 
 
-def _is_test(path: str) -> bool:
-    name = path.rsplit("/", 1)[-1]
-    return path.startswith(("tests/", "test/")) or "/tests/" in path or name.startswith(
-        "test_") or name.endswith("_test.py") or name == "conftest.py"
-
-
 def _location(index: CommitIndex, sha: str, path: str, line: int,
               context: Frame | None = None) -> Location:
     source = index.source(sha, path) or ""
@@ -88,7 +85,7 @@ def _changed_function(index: CommitIndex, repo: git.Repo, sha: str,
     change = commit_change(repo, sha)
     touched: list[tuple[str, int, str]] = []
     for path, file_change in change.files.items():
-        if not path.endswith(".py") or _is_test(path) or not file_change.path:
+        if not path.endswith(".py") or is_test_path(path) or not file_change.path:
             continue
         for line in sorted(file_change.new_lines):
             symbol = index.function_at(sha, path, line)
@@ -99,23 +96,6 @@ def _changed_function(index: CommitIndex, repo: git.Repo, sha: str,
             if qualname == name or qualname.rsplit(".", 1)[-1] == name:
                 return path, line
     return (touched[0][0], touched[0][1]) if touched else None
-
-
-def _called_function(index: CommitIndex, sha: str, test_frame: Frame | None,
-                     files: list[str]) -> tuple[list[str], tuple[str, int] | None]:
-    """The names the failing test calls, and the first one defined in non-test code."""
-    if test_frame is None or not test_frame.repo_path or not test_frame.lineno:
-        return [], None
-    source = index.source(sha, test_frame.repo_path) or ""
-    symbol = index.function_at(sha, test_frame.repo_path, test_frame.lineno)
-    names = calls_in(source, symbol.qualname) if symbol else []
-    for name in names:
-        for path in files:
-            if path.endswith(".py") and not _is_test(path):
-                found = index.find_function(sha, path, name)
-                if found:
-                    return names, (path, found.start_line)
-    return names, None
 
 
 def _suspects(repo: git.Repo, ranked: list[Scored], base_sha: str, deploys: list[Deploy],
@@ -141,14 +121,15 @@ def _suspects(repo: git.Repo, ranked: list[Scored], base_sha: str, deploys: list
 
 
 def _rank_widening(repo: git.Repo, index: CommitIndex, base_sha: str, window: Window,
-                   deploys: list[Deploy], frames: list[Frame],
-                   values: list[str]) -> tuple[Window, list[Scored]]:
-    """Rank the window; widen it one deploy at a time while nothing in it touches the stack."""
+                   deploys: list[Deploy], frames: list[Frame], values: list[str],
+                   tested: list[Exercised]) -> tuple[Window, list[Scored]]:
+    """Rank the window; widen it one deploy at a time while nothing in it touches the stack
+    (or, for a CI failure, the code the failing tests run)."""
     stack = stack_entries(index, base_sha, frames)
     current: Window | None = window
-    best = window, rank(repo, index, base_sha, window.commits, stack, values)
+    best = window, rank(repo, index, base_sha, window.commits, stack, values, tested)
     while current is not None:
-        ranked = rank(repo, index, base_sha, current.commits, stack, values)
+        ranked = rank(repo, index, base_sha, current.commits, stack, values, tested)
         best = current, ranked
         if any(s.in_window and s.strong for s in ranked):
             break
@@ -212,7 +193,7 @@ def analyse(alert: Alert, repo: git.Repo, deploys: list[Deploy],
             exception_type, message = failure.exception_type, failure.exception_message
 
     code_frames = [f for f in frames if f.in_app and f.repo_path and f.lineno
-                   and not (failure and _is_test(f.repo_path))]
+                   and not (failure and is_test_path(f.repo_path))]
     crash = code_frames[-1] if code_frames else None
     if crash is None and failure is None:
         raise NothingToAnalyse(
@@ -230,8 +211,11 @@ def analyse(alert: Alert, repo: git.Repo, deploys: list[Deploy],
     first_window = (ci_window(repo, base_sha, line_deploys) if failure is not None
                     else deploy_window(repo, base_sha, line_deploys, sighting.when))
     values = named_values(exception_type, message)
+    # A test failing on its own assert leaves no frame in the code under test; what every
+    # failing test calls is still known, from its source.
+    tested = exercised_functions(repo, index, base_sha, failure.nodeids) if failure else []
     window, ranked = _rank_widening(repo, index, base_sha, first_window, line_deploys,
-                                    code_frames, values)
+                                    code_frames, values, tested)
     timeline, latent = None, False
     if failure is None:  # a CI failure is not a production sighting: bisection decides
         timeline = Timeline(repo, line_deploys, first_window, sighting)
@@ -250,8 +234,10 @@ def analyse(alert: Alert, repo: git.Repo, deploys: list[Deploy],
     if crash is not None and crash.repo_path and crash.lineno:
         location = _location(index, base_sha, crash.repo_path, crash.lineno, crash)
     elif failure is not None:
-        test_frame = next((f for f in reversed(frames) if f.repo_path and f.lineno), None)
-        called, fallback = _called_function(index, base_sha, test_frame, files)
+        called = [t.qualname for t in tested]
+        first = next((t for t in tested if t.depth == 1), None)
+        at = index.find_function(base_sha, first.path, first.qualname) if first else None
+        fallback = (first.path, at.start_line) if first and at else None
         spot = (_changed_function(index, repo, ranked[0].sha, called)
                 if ranked and confirmed else None)
         if spot and vcs.show_file(repo, base_sha, spot[0]) is not None:

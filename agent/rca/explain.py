@@ -15,6 +15,8 @@ _WHAT = {
     "stack-line": "changed a call on the way to the crash",
     "stack-function": "changed a function on the stack",
     "changed-callee": "changed what a function feeding the crashing line returns",
+    "tested-function": "changed a function the failing test calls",
+    "tested-callee": "changed a function called by the code the failing test runs",
     "named-value": "changed code naming the value in the error",
     "named-word": "mentioned the value in the error",
 }

@@ -15,6 +15,7 @@ import git
 
 from agent.rca.callees import changed_returns, result_callees
 from agent.rca.diffs import CommitChange, commit_change
+from agent.rca.exercised import Exercised, changed_exercised
 from agent.rca.renames import find_renames
 from agent.state import Rename
 from tools import vcs
@@ -32,8 +33,9 @@ NAMED_WORD = 1.0  # mentions it only as a bare word in added lines
 TOUCHED = 0.6  # changed the raising function, but nothing the crashing line depends on
 STACK_DATA = 1.5  # changed module-level data a function on the stack reads
 ROOT = 0.5  # the first commit: introduced the code, explains nothing by itself
+TESTED_FUNCTION = 2.0  # changed a function a failing CI test runs (divided by its depth)
 STRONG = {"crash-line", "crash-function", "named-value", "stack-data", "stack-line",
-          "renames-name-in-error", "changed-callee"}
+          "renames-name-in-error", "changed-callee", "tested-function"}
 
 # Words a message names that say nothing about which code produced it.
 _GENERIC = {
@@ -227,17 +229,20 @@ def _is_code(path: str) -> bool:
 
 def score_commit(repo: git.Repo, index: CommitIndex, sha: str, stack: list[StackEntry],
                  values: list[str], blames: list[str | None],
-                 callees: dict[str, str] | None = None) -> Scored:
+                 callees: dict[str, str] | None = None,
+                 tested: list[Exercised] | None = None) -> Scored:
     """The evidence against `sha`; `blames[d]` is the commit that last changed the line of
-    the stack entry at depth d (0 = the crashing line), as of the base commit."""
+    the stack entry at depth d (0 = the crashing line), as of the base commit. `tested`: the
+    functions failing CI tests run (CI alerts only)."""
     change = commit_change(repo, sha)
     scored = Scored(sha)
     crash = stack[0] if stack else None
     if change.is_root:
-        touched = [e for e in stack if e.path in change.files]
+        touched = [e.path for e in stack if e.path in change.files] + [
+            t.path for t in tested or [] if t.path in change.files]
         if touched:
             scored.add("root", ROOT, "the first commit in the history: it introduced "
-                       f"{touched[0].path}, and the code has been this way since")
+                       f"{touched[0]}, and the code has been this way since")
         return scored
     if crash and blames and blames[0] == sha:
         scored.add("crash-line", CRASH_LINE,
@@ -273,6 +278,11 @@ def score_commit(repo: git.Repo, index: CommitIndex, sha: str, stack: list[Stack
             scored.add("touched-function", TOUCHED / (entry.depth + 1),
                        f"changed `{entry.function}` on the stack, but not on the way to "
                        "the crash")
+    if tested and (found := changed_exercised(index, change, tested,
+                                           {(e.path, e.function) for e in stack})):
+        depth, line = found
+        scored.add("tested-function" if depth == 1 else "tested-callee",
+                   TESTED_FUNCTION / depth, line)
     for qualname, path, line in changed_returns(index, change, callees or {}):
         scored.add("changed-callee", CHANGED_CALLEE,
                    f"changed what `{qualname}` ({path}) returns or raises; the crashing "
@@ -345,9 +355,12 @@ def _callees(index: CommitIndex, base_sha: str, stack: list[StackEntry]) -> dict
 
 
 def rank(repo: git.Repo, index: CommitIndex, base_sha: str, window: list[str],
-         stack: list[StackEntry], values: list[str]) -> list[Scored]:
+         stack: list[StackEntry], values: list[str],
+         tested: list[Exercised] | None = None) -> list[Scored]:
     """Score every commit of `window` (oldest first) plus the commits that last changed the
-    lines on the stack, wherever they are; strongest first, the newer first among equals."""
+    lines on the stack, wherever they are; strongest first, the newer first among equals.
+    What failing CI tests run (`tested`) counts for window commits only: a commit before the
+    window ran clean."""
     blames = [vcs.blame_line(repo, base_sha, e.path, e.line) for e in stack]
     shas = list(window)
     for blame in reversed(blames):  # every commit that last changed a line on the stack
@@ -357,7 +370,8 @@ def rank(repo: git.Repo, index: CommitIndex, base_sha: str, window: list[str],
     callees = _callees(index, base_sha, stack)
     scored = []
     for sha in shas:
-        entry = score_commit(repo, index, sha, stack, values, blames, callees)
+        entry = score_commit(repo, index, sha, stack, values, blames, callees,
+                             tested if sha in window else None)
         entry.in_window = sha in window
         if entry.kinds:
             if not entry.in_window:
