@@ -117,39 +117,26 @@ def _closeness(kind: str, a: str, b: str) -> float:
     return 1.0 - difflib.SequenceMatcher(None, a, b).ratio()
 
 
-class _Collect(cst.CSTVisitor):
-    def __init__(self, module: cst.Module, span: tuple[int, int],
-                 where: Mapping[cst.CSTNode, CodeRange],
-                 parents: Mapping[cst.CSTNode, cst.CSTNode]) -> None:
-        self.module, self.span, self.where, self.parents = module, span, where, parents
-        self.found: list[_Literal] = []
-        self.empties: list[tuple[cst.CSTNode, str]] = []
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        pos = self.where.get(node)
-        inside = pos is not None and self.span[0] <= pos.start.line <= self.span[1]
-        empty = _empty(node)
-        if empty is not None and inside and not _quiet(node, self.parents):
-            self.empties.append((node, empty))
-        kind = _kind(node)
-        if kind is not None and not _quiet(node, self.parents):
-            self.found.append(_Literal(node, kind[0], code(self.module, node).strip(),
-                                       kind[1], inside))
-        return True
-
-
 def literal_edits(module: cst.Module, body: cst.CSTNode, where: Mapping[cst.CSTNode, CodeRange],
                   parents: Mapping[cst.CSTNode, cst.CSTNode], add: Add) -> None:
-    """Every literal replacement of the literals in `body` (a function's), through `add`."""
-    pos = where[body]
-    collect = _Collect(module, (pos.start.line, pos.end.line), where, parents)
-    module.visit(collect)
-    for node, empty in collect.empties:
-        for new in _EMPTY_SWAPS[empty]:
-            add(FAMILY, f"`{code(module, node).strip()}` → `{new}`", node,
-                cst.parse_expression(new), (empty, new))
-    for site in (s for s in collect.found if s.in_function):
-        for new in _replacements(site, collect.found):
+    """Every literal replacement of the literals in `body` (a function's), through `add`.
+    `where` holds every node of the module (read in place of a second traversal)."""
+    span = where[body].start.line, where[body].end.line
+    found: list[_Literal] = []
+    for node, pos in where.items():
+        kind = _kind(node)
+        empty = _empty(node)
+        if (kind is None and empty is None) or _quiet(node, parents):
+            continue
+        inside = span[0] <= pos.start.line <= span[1]
+        if kind is not None:
+            found.append(_Literal(node, kind[0], code(module, node).strip(), kind[1], inside))
+        if empty is not None and inside:
+            for new in _EMPTY_SWAPS[empty]:
+                add(FAMILY, f"`{code(module, node).strip()}` → `{new}`", node,
+                    cst.parse_expression(new), (empty, new))
+    for site in (s for s in found if s.in_function):
+        for new in _replacements(site, found):
             add(FAMILY, f"`{site.text}` → `{new}`", site.node, cst.parse_expression(new),
                 (site.text, new))
 

@@ -120,10 +120,10 @@ def _combined(sites: list[Mutation], where: Mapping[cst.CSTNode, CodeRange]
             else None
     if not changes:
         return None
-    before, after = first.edit  # type: ignore[misc]
-    lines = sorted({m.line for m in sites})
     family = "variable-loose" if any(m.family == "variable-loose" for m in sites) \
         else first.family
+    before, after = first.edit  # type: ignore[misc]
+    lines = sorted({m.line for m in sites})
     description = (f"`{before}` → `{after}` at all {len(sites)} sites in the function "
                    f"(lines {', '.join(map(str, lines))})")
     (target, replacement), *rest = changes
@@ -148,6 +148,8 @@ def with_repeats(ranked: list[Mutation], where: Mapping[cst.CSTNode, CodeRange]
         key = _key(mutation)
         if key is None or key in done or len(groups[key]) < 2:
             continue
+        if all(m.family == "variable-loose" for m in groups[key]):
+            continue  # the name is used differently at every site: a long shot, repeated
         done.add(key)
         combined = _combined(groups[key], where)
         if combined is not None:

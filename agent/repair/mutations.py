@@ -30,6 +30,7 @@ from agent.repair.base import (
     function_node,
     make_candidate,
     replace_many,
+    unified_diff,
 )
 from agent.repair.classify import classify
 from agent.repair.expressions import ExpressionSites, compatible_names, sort_variables
@@ -68,8 +69,12 @@ def candidate_of(inp: RepairInput, module: cst.Module, *chosen: Mutation) -> Can
     if not isinstance(result, Candidate):
         return None
     if any(m.single for m in chosen) and classify(result.strategy, result.diff).fix_class == "fix":
-        single = candidate_of(inp, module, *(m.first() for m in chosen))
-        if single is None or classify(single.strategy, single.diff).fix_class != "fix":
+        try:  # the single edit's diff is enough: it was valid code as a candidate of its own
+            alone = replace_many(module, [c for m in chosen for c in m.first().changes])
+        except Exception:
+            return None
+        if classify(result.strategy, unified_diff(inp.path, inp.source, alone)).fix_class \
+                != "fix":
             return None
     return result
 
