@@ -9,9 +9,10 @@ not replaced by a string or a float.
 
 A literal from elsewhere is the edit likeliest to pass a weak test by chance, so the family
 is ranked last of the expression edits (expressions.py), and each site gets only the closest
-few sources (strings by similarity, numbers by distance): FROM_FUNCTION of the function's own,
-FROM_MODULE of the module's. Docstrings and the messages of `raise` and `assert` are neither
-sites nor sources, nor are strings longer than LONGEST characters (messages, not values).
+few sources (strings by similarity, numbers by distance): FROM_FUNCTION of the function's
+own, FROM_MODULE of the module's. Docstrings, the messages of `raise` and `assert`, and what
+is logged or printed are neither sites nor sources, nor are strings longer than LONGEST
+characters (messages, not values).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ _EMPTY_SWAPS: dict[str, tuple[str, ...]] = {
     '""': ("[]",),
 }
 
+_MESSAGES = {"print", "debug", "info", "warning", "warn", "error", "exception", "critical",
+             "log"}
 Add = Callable[..., None]  # Slips.add: family, description, target, replacement, edit
 
 
@@ -80,8 +83,9 @@ def _kind(node: cst.CSTNode) -> tuple[str, str] | None:
 
 
 def _quiet(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> bool:
-    """A docstring (a bare string statement) or part of a `raise`'s or an `assert`'s message:
-    text for people, not a value the code computes with."""
+    """A docstring (a bare string statement), part of a `raise`'s or an `assert`'s message,
+    or an argument of a log or print call: text for people, not a value the code computes
+    with."""
     child, current = node, parents.get(node)
     if isinstance(current, cst.Expr):
         return True
@@ -89,6 +93,12 @@ def _quiet(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> boo
         if isinstance(current, cst.Raise) or (isinstance(current, cst.Assert)
                                               and child is current.msg):
             return True
+        if isinstance(current, cst.Call) and child is not current.func:
+            func = current.func
+            name = func.attr.value if isinstance(func, cst.Attribute) else \
+                func.value if isinstance(func, cst.Name) else ""
+            if name in _MESSAGES:
+                return True
         child, current = current, parents.get(current)
     return False
 

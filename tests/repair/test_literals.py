@@ -109,3 +109,15 @@ def test_replacements_per_site_are_capped() -> None:
             return key == "w"
     ''', "pick")
     assert 0 < len([e for e in edits if e.startswith('`"w"`')]) <= 4
+
+
+def test_logged_and_printed_text_is_left_alone() -> None:
+    edits = _literal_edits('''
+        import logging
+
+        def f(x):
+            logging.info("got %s", x)
+            print("done")
+            return x in ("go", "gone")
+    ''', "f")
+    assert edits and not any("got" in e or "done" in e for e in edits)
