@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import replace as with_fields
-from typing import Any
+from typing import Any, cast
 
 import libcst as cst
 from libcst.metadata import CodeRange
@@ -88,14 +88,13 @@ def _operator_changes(sites: list[Mutation], where: Mapping[cst.CSTNode, CodeRan
         ids.add(id(node))
         if isinstance(node, cst.Comparison):
             ids.update(id(t) for t in node.comparisons)
-    spans = {i: _span(where, n) for i, n in nodes.items()}
-    if any(s is None for s in spans.values()):
+    spans = {i: span for i, n in nodes.items() if (span := _span(where, n)) is not None}
+    if len(spans) < len(nodes):
         return None
     outer = [n for i, n in nodes.items() if not any(
-        j != i and spans[j][0] <= spans[i][0] and spans[i][1] <= spans[j][1]  # type: ignore[index]
-        for j in nodes)]
-    transform = _Operators(ids, sites[0].edit[0], after)  # type: ignore[index]
-    return [(node, node.visit(transform)) for node in outer]  # type: ignore[misc]
+        j != i and spans[j][0] <= spans[i][0] and spans[i][1] <= spans[j][1] for j in spans)]
+    transform = _Operators(ids, (sites[0].edit or ("", ""))[0], after)
+    return [(node, cast(cst.CSTNode, node.visit(transform))) for node in outer]
 
 
 def _new_operator(site: Mutation) -> type[Any] | None:
@@ -122,7 +121,7 @@ def _combined(sites: list[Mutation], where: Mapping[cst.CSTNode, CodeRange]
         return None
     family = "variable-loose" if any(m.family == "variable-loose" for m in sites) \
         else first.family
-    before, after = first.edit  # type: ignore[misc]
+    before, after = first.edit or ("", "")
     lines = sorted({m.line for m in sites})
     description = (f"`{before}` → `{after}` at all {len(sites)} sites in the function "
                    f"(lines {', '.join(map(str, lines))})")
