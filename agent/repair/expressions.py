@@ -40,8 +40,10 @@ ORDER: dict[str, tuple[str, ...]] = {
     "call": ("arguments", "swap", "variable", "builtin", "constant"),
     "other": (),
 }
+# `literal` (literals.py) comes last of these: a literal from elsewhere is the edit likeliest
+# to pass a weak test by chance.
 _BASE = ("comparison", "arithmetic", "off-by-one", "swap", "condition", "constant", "return",
-         "variable", "builtin", "arguments", "slice")
+         "variable", "builtin", "arguments", "slice", "literal")
 _MIRRORS = {"max": "min", "min": "max", "any": "all", "all": "any", "floor": "ceil",
             "ceil": "floor", "startswith": "endswith", "endswith": "startswith"}
 _ITERATING = {"len", "sorted", "sum", "list", "set", "tuple", "enumerate", "reversed", "zip"}
@@ -194,7 +196,7 @@ class ExpressionSites(cst.CSTVisitor):
             func = (cst.Name(_MIRRORS[name]) if isinstance(node.func, cst.Name) else
                     node.func.with_changes(attr=cst.Name(_MIRRORS[name])))
             self.add("builtin", f"`{name}` → `{_MIRRORS[name]}` in `{self.text(node)}`", node,
-                     node.with_changes(func=func))
+                     node.with_changes(func=func), (name, _MIRRORS[name]))
         args = list(node.args)
         positional = [i for i, a in enumerate(args) if a.keyword is None and not a.star]
         keyword = [i for i, a in enumerate(args) if a.keyword is not None]

@@ -8,7 +8,7 @@ import pytest
 
 from agent.repair.classify import classify
 from agent.repair.expressions import family_rank, keywords_in_use
-from agent.repair.mutations import MutationSearch, _candidate
+from agent.repair.mutations import MutationSearch, candidate_of
 from tests.repair.helpers import make_input, search_with
 
 
@@ -20,7 +20,7 @@ def _after(source: str, function: str, family: str, **extra: object) -> list[str
     for mutation in search.singles:
         if mutation.family != family:
             continue
-        candidate = _candidate(inp, search.module, (mutation,))
+        candidate = candidate_of(inp, search.module, mutation)
         if candidate is not None:
             out += [line[1:].strip() for line in candidate.diff.splitlines()
                     if line.startswith("+") and not line.startswith("+++")]

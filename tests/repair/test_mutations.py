@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from agent.repair.expressions import EXPRESSION_FAMILIES
-from agent.repair.mutations import FAMILIES, MutationSearch
+from agent.repair.literals import FAMILY as LITERAL
+from agent.repair.mutations import MutationSearch
+from agent.repair.slips import FAMILIES
 from tests.repair.helpers import make_input, search_with
 
 Check = Callable[[Any], None]
@@ -151,13 +153,13 @@ def test_every_family_is_generated_on_a_rich_function() -> None:
     '''
     inp = make_input(source, "score", "", "")
     families = {m.family for m in MutationSearch(inp, 2000).singles}
-    assert families == set(FAMILIES) | set(EXPRESSION_FAMILIES)
+    assert families == set(FAMILIES) | set(EXPRESSION_FAMILIES) | {LITERAL}
 
 
 def test_pairs_come_when_single_mutations_fail() -> None:
     source = '''
         def window(items, size):
-            return items[1:size - 1]
+            return items[1:size - 2]
     '''
     checks = {"window": lambda m: assert_(m.window([1, 2, 3, 4], 2) == [1, 2])}
     inp = make_input(source, "window", "", "")
