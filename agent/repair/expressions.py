@@ -40,10 +40,8 @@ ORDER: dict[str, tuple[str, ...]] = {
     "call": ("arguments", "swap", "variable", "builtin", "constant"),
     "other": (),
 }
-# `literal` (literals.py) comes last of these: a literal from elsewhere is the edit likeliest
-# to pass a weak test by chance.
 _BASE = ("comparison", "arithmetic", "off-by-one", "swap", "condition", "constant", "return",
-         "variable", "builtin", "arguments", "slice", "literal")
+         "variable", "builtin", "arguments", "slice")
 _MIRRORS = {"max": "min", "min": "max", "any": "all", "all": "any", "floor": "ceil",
             "ceil": "floor", "startswith": "endswith", "endswith": "startswith"}
 _ITERATING = {"len", "sorted", "sum", "list", "set", "tuple", "enumerate", "reversed", "zip"}

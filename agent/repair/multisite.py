@@ -2,8 +2,8 @@
 
 A bug can need one fix twice: the same wrong name read in two places, the same `<` that
 should be `<=` in both halves of a range check, the same off-by-one index on two lines. A
-single edit that renames an operand or a callee, or changes an operator, a constant, a
-literal or an index carries its `edit` (the before and after text, slips.py); the singles of
+single edit that renames an operand or a callee, or changes an operator, a constant or an
+index carries its `edit` (the before and after text, slips.py); the singles of
 one family with the same edit are that fix at different sites, and their union is one more
 mutation: every read of the name, every occurrence of the operator, every equal index. It is
 placed right after the best-ranked of its sites, so it is tried in the singles' tier, before
@@ -28,7 +28,7 @@ from libcst.metadata import CodeRange
 from agent.repair.slips import Mutation
 
 REPEATABLE = frozenset({"comparison", "arithmetic", "off-by-one", "constant", "variable",
-                        "variable-loose", "builtin", "literal"})
+                        "variable-loose", "builtin"})
 _OPERATORS = frozenset({"comparison", "arithmetic"})
 _OPERATOR_NODES = (cst.BinaryOperation, cst.AugAssign, cst.ComparisonTarget)
 

@@ -1,8 +1,8 @@
 """Test-guided mutation search over the faulty function.
 
 The edits come from slips.py (operators, off-by-one, conditions, constants, returns, names,
-statements), expressions.py (builtins, call arguments, slices, guards) and literals.py
-(another literal of the same kind); multisite.py adds, for an edit found at several sites,
+statements) and expressions.py (builtins, call arguments, slices, guards); multisite.py
+adds, for an edit found at several sites,
 the edit made at all of them. Mutants are ranked by the size of the change, then by the
 suspicion of their line (localise.py), by family (the likeliest slips first, per statement
 kind) and by distance from the crashing line; pairs come only when single ones fail and
@@ -34,7 +34,6 @@ from agent.repair.base import (
 )
 from agent.repair.classify import classify
 from agent.repair.expressions import ExpressionSites, compatible_names, sort_variables
-from agent.repair.literals import literal_edits
 from agent.repair.multisite import with_repeats
 from agent.repair.slips import Mutation, Slips, copies, names_in_scope
 from agent.state import Candidate
@@ -110,7 +109,6 @@ class MutationSearch:
         extra = ExpressionSites(self.module, visitor.add, names,
                                 [self.inp.source, *self.inp.repo_sources.values()])
         function.body.visit(extra)
-        literal_edits(self.module, function.body, self.where, self.parents, visitor.add)
         found = sort_variables(visitor.found + list(copies(visitor, function)), self.parents,
                                compatible_names(function, self.parents))
         # The most suspicious lines first (bucketed: near-ties keep the family order).

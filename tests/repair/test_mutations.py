@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from agent.repair.expressions import EXPRESSION_FAMILIES
-from agent.repair.literals import FAMILY as LITERAL
 from agent.repair.mutations import MutationSearch
 from agent.repair.slips import FAMILIES
 from tests.repair.helpers import make_input, search_with
@@ -153,7 +152,7 @@ def test_every_family_is_generated_on_a_rich_function() -> None:
     '''
     inp = make_input(source, "score", "", "")
     families = {m.family for m in MutationSearch(inp, 2000).singles}
-    assert families == set(FAMILIES) | set(EXPRESSION_FAMILIES) | {LITERAL}
+    assert families == set(FAMILIES) | set(EXPRESSION_FAMILIES)
 
 
 def test_pairs_come_when_single_mutations_fail() -> None:
