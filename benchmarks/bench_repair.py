@@ -19,7 +19,7 @@
    run end to end (embedded adapters, as `alertfix eval` does), timed from the alert to the
    end of the validate stage.
 
-    .venv/bin/python benchmarks/bench_repair.py [--candidates 40] [--cold 6] [--deps]
+    .venv/bin/python benchmarks/bench_repair.py [--candidates 40] [--rounds 3] [--cold 6] [--deps]
                                                 [--cases evals/cases] [--only ID ...]
 """
 
@@ -114,7 +114,8 @@ def environment(root: Path, cache: Path) -> tuple[Sandbox, dict[str, float]]:
                            "env_cold_over_cached": round(cold / cached, 1)}
 
 
-def throughput(candidates: int, cold: int, deps: bool = False) -> dict[str, object]:
+def throughput(candidates: int, cold: int, deps: bool = False,
+               rounds: int = 1) -> dict[str, object]:
     sandbox: Sandbox = SubprocessSandbox()
     built: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="bench-repair-") as tmp:
@@ -136,9 +137,13 @@ def throughput(candidates: int, cold: int, deps: bool = False) -> dict[str, obje
         batch = [(m.changed_files(), tests) for m in mutants]
 
         def rate(worker: WarmWorker, work: list[tuple[dict[str, str], list[str]]]) -> float:
-            began = time.monotonic()
-            worker.run_many(work, 30, brief=True)  # as the search validates candidates
-            return len(work) / (time.monotonic() - began)
+            """The best of `rounds` passes over `work`: the machine's noise only slows."""
+            best = 0.0
+            for _ in range(rounds):
+                began = time.monotonic()
+                worker.run_many(work, 30, brief=True)  # as the search validates candidates
+                best = max(best, len(work) / (time.monotonic() - began))
+            return best
 
         # The worker as it was: a fresh pytest session in each forked child.
         with WarmWorker(sandbox, root, parallel=1, swap=False) as worker:
@@ -162,7 +167,8 @@ def throughput(candidates: int, cold: int, deps: bool = False) -> dict[str, obje
             runner.run(mutant.changed_files(), tests, 120)
         cold_seconds = time.monotonic() - began
     cold_rate = min(cold, len(mutants)) / cold_seconds
-    return {**built, "candidates_warm": len(mutants), "worker_start_s": round(ready, 2),
+    return {**built, "candidates_warm": len(mutants), "rounds": rounds,
+            "worker_start_s": round(ready, 2),
             "warm_fresh_session_per_s": round(fresh_rate, 2),
             "warm_swap_protocol_per_s": round(protocol_rate, 2),
             "warm_swap_per_s": round(swap_rate, 2), "swap_modes": modes,
@@ -216,13 +222,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--candidates", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="passes over the candidates per warm mode; the best is reported")
     parser.add_argument("--cold", type=int, default=6, help="candidates run cold")
     parser.add_argument("--deps", action="store_true",
                         help=f"a repository that needs {DEPENDENCY}, in its own environment")
     parser.add_argument("--cases", type=Path, default=None, help="incident cases folder")
     parser.add_argument("--only", action="append", default=[])
     args = parser.parse_args()
-    print(json.dumps({"throughput": throughput(args.candidates, args.cold, args.deps)},
+    print(json.dumps({"throughput": throughput(args.candidates, args.cold, args.deps,
+                                                  args.rounds)},
                      indent=2), flush=True)
     if args.cases is not None:
         print(json.dumps({"cases": case_times(args.cases, args.only)}, indent=2))
