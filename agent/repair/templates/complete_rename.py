@@ -37,6 +37,7 @@ from agent.repair.base import (
     replace_many,
 )
 from agent.repair.culprit_edits import CulpritEdits, Move
+from agent.repair.templates.stale_sites import stale_sites, with_files
 
 STRATEGY = "template:complete-rename"
 
@@ -101,7 +102,8 @@ def _renamed_in(scope: cst.CSTNode, kind: str, old: str,
     return found
 
 
-def _rename_rewrites(inp: RepairInput, edits: CulpritEdits) -> Iterator[tuple[str, str]]:
+def _rename_rewrites(inp: RepairInput,
+                     edits: CulpritEdits) -> Iterator[tuple[str, str, dict[str, str]]]:
     missing = missing_name(inp.exception_type, inp.exception_message)
     if missing is None:
         return
@@ -123,9 +125,13 @@ def _rename_rewrites(inp: RepairInput, edits: CulpritEdits) -> Iterator[tuple[st
         for other_old, other_new in also:
             mapping += _renamed_in(function, kind, other_old, other_new)
         rest = "".join(f"; `{o}` → `{n}` too" for o, n in also)
+        sites = stale_sites(kind, old, new, inp.path, {**inp.repo_sources, inp.path: inp.source})
+        missed = "this one" if not sites else "this one and " + ", ".join(
+            f"{n} use{'s' if n != 1 else ''} in {p}" for p, (_, n) in sites.items())
         yield (f"Use the new name the culprit gave `{old}`: `{new}` (it renamed it in "
                f"{times} place{'s' if times != 1 else ''}, {', '.join(places[:3])}, and missed "
-               f"this one){rest}", replace_many(module, mapping))
+               f"{missed}){rest}", replace_many(module, mapping),
+               {p: text for p, (text, _) in sites.items()})
 
 
 def _companions(inp: RepairInput, edits: CulpritEdits, kind: str, old: str,
@@ -197,9 +203,16 @@ def propose(inp: RepairInput) -> Proposal:
     edits = culprit_edits.read(inp.culprit)
     if not edits.renames and not edits.moves:
         return Decline(STRATEGY, "the culprit renamed and moved nothing")
-    rewrites = [*_rename_rewrites(inp, edits), *_import_rewrites(inp, edits.moves)]
-    return collect(inp, STRATEGY, iter(rewrites), allow_imports=True,
-                   none_reason=_none_reason(inp, edits))
+    renamed = list(_rename_rewrites(inp, edits))
+    rewrites = [*((d, s) for d, s, _ in renamed), *_import_rewrites(inp, edits.moves)]
+    found = collect(inp, STRATEGY, iter(rewrites), allow_imports=True,
+                    none_reason=_none_reason(inp, edits))
+    if isinstance(found, Decline):
+        return found
+    # The stale uses in other modules are part of the same rename: one change, one candidate.
+    extras = {source: extra for _, source, extra in renamed if extra}
+    return [with_files(c, extras[c.new_source], inp.repo_sources)
+            if c.new_source in extras else c for c in found]
 
 
 def _none_reason(inp: RepairInput, edits: CulpritEdits) -> str:

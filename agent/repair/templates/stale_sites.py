@@ -1,0 +1,221 @@
+"""The other places a culprit's rename left stale: uses of the old name that cannot resolve
+any more, in modules other than the crashing one.
+
+A use is stale only when nothing in the repository's application code still provides the old
+name, so no object it could be read from has it:
+
+- an attribute: no class defines it (no `self.<old> = …`, class attribute, dataclass field,
+  method or property of that name) and no string `'<old>'` is left (`setattr`, `getattr`,
+  a namedtuple's fields: too dynamic to rule out), while the new name is defined;
+- a dict key: the string `'<old>'` only appears read (`x['<old>']`, `x.get('<old>')`), never
+  written (a dict display, `x['<old>'] = …`, a keyword `<old>=`), while the new key is.
+
+An environment variable or a setting is not handled: whether it is still set is decided
+outside the repository's code. Test files are left alone (a test of the old name is for a
+human to update or delete).
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from collections.abc import Iterable, Mapping
+
+import libcst as cst
+
+from agent.repair.base import changed_lines, unified_diff
+from agent.state import Candidate, Rename
+from guardrails.globs import first_match
+from guardrails.policy import DEFAULT_TEST_PATHS
+
+_ENVIRON = ("environ", "getenv")
+# Calls that define (or may define) an attribute named by a string.
+_DYNAMIC = {"setattr", "namedtuple", "NamedTuple", "make_dataclass", "SimpleNamespace"}
+
+
+def is_test(path: str) -> bool:
+    return first_match(path, DEFAULT_TEST_PATHS) is not None
+
+
+def _trees(sources: Mapping[str, str]) -> Iterable[ast.Module]:
+    for path, text in sources.items():
+        if is_test(path):
+            continue
+        try:
+            yield ast.parse(text)
+        except SyntaxError:
+            continue
+
+
+def _defines_attribute(tree: ast.Module, name: str) -> bool:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr == name and \
+                isinstance(node.ctx, ast.Store):
+            return True
+        if isinstance(node, ast.Call) and _callee(node.func) in _DYNAMIC and \
+                (any(name in _words(arg) for arg in node.args) or
+                 any(k.arg == name for k in node.keywords)):
+            return True  # setattr, a namedtuple's fields: defined by a string
+        if isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
+                        item.name == name:
+                    return True
+                targets = item.targets if isinstance(item, ast.Assign) else \
+                    [item.target] if isinstance(item, ast.AnnAssign) else []
+                if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                    return True
+                slots = any(isinstance(t, ast.Name) and t.id == "__slots__" for t in targets)
+                if slots and name in _words(item):
+                    return True
+    return False
+
+
+def _callee(func: ast.expr) -> str:
+    return func.id if isinstance(func, ast.Name) else \
+        func.attr if isinstance(func, ast.Attribute) else ""
+
+
+def _words(node: ast.AST) -> set[str]:
+    """The words of every string in `node` (`"id email"`, `["id", "email"]`)."""
+    return {word for n in ast.walk(node) if isinstance(n, ast.Constant) and
+            isinstance(n.value, str) for word in n.value.replace(",", " ").split()}
+
+
+def _is_environ(node: ast.expr) -> bool:
+    text = ast.unparse(node)
+    return any(part in text for part in _ENVIRON)
+
+
+def _key_uses(tree: ast.Module, key: str) -> tuple[int, int]:
+    """(reads, writes or unknown uses) of the string `key` in `tree`."""
+    reads: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and \
+                isinstance(node.slice, ast.Constant) and node.slice.value == key and \
+                not _is_environ(node.value):
+            reads.add(id(node.slice))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                node.func.attr == "get" and node.args and \
+                isinstance(node.args[0], ast.Constant) and node.args[0].value == key and \
+                not _is_environ(node.func.value):
+            reads.add(id(node.args[0]))
+    others = sum(1 for node in ast.walk(tree)
+                 if (isinstance(node, ast.Constant) and node.value == key and
+                     id(node) not in reads) or
+                 (isinstance(node, ast.keyword) and node.arg == key))
+    return len(reads), others
+
+
+def unresolvable(kind: str, old: str, new: str, sources: Mapping[str, str]) -> bool:
+    """Nothing in the application code of `sources` provides `old` any more, and something
+    provides `new`: every use of `old` is stale."""
+    trees = list(_trees(sources))
+    if kind == "attr":
+        return not any(_defines_attribute(t, old) for t in trees) and \
+            any(_defines_attribute(t, new) for t in trees)
+    if kind == "string":
+        return all(_key_uses(t, old)[1] == 0 for t in trees) and \
+            any(_key_uses(t, new)[1] > 0 for t in trees)
+    return False
+
+
+class _Stale(cst.CSTTransformer):
+    """Each use of `old` (an attribute name, or a key read) becomes `new`."""
+
+    def __init__(self, kind: str, old: str, new: str) -> None:
+        self.kind, self.old, self.new = kind, old, new
+        self.count = 0
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.Attribute:
+        if self.kind == "attr" and updated.attr.value == self.old:
+            self.count += 1
+            return updated.with_changes(attr=cst.Name(self.new))
+        return updated
+
+    def leave_SimpleString(self, original: cst.SimpleString,
+                           updated: cst.SimpleString) -> cst.SimpleString:
+        if self.kind == "string" and original.evaluated_value == self.old:
+            self.count += 1
+            quote = original.value.lstrip("rbuRBU")[0]
+            return cst.SimpleString(f"{quote}{self.new}{quote}")
+        return updated
+
+
+def stale_sites(kind: str, old: str, new: str, crashing: str,
+                sources: Mapping[str, str]) -> dict[str, tuple[str, int]]:
+    """Path -> (the module with every stale use of `old` renamed to `new`, how many) for each
+    application module other than `crashing`; empty unless every use of `old` is stale."""
+    if not unresolvable(kind, old, new, sources):
+        return {}
+    found: dict[str, tuple[str, int]] = {}
+    for path, text in sorted(sources.items()):
+        if path == crashing or is_test(path) or old not in text:
+            continue
+        try:
+            module = cst.parse_module(text)
+        except cst.ParserSyntaxError:
+            continue
+        stale = _Stale(kind, old, new)
+        after = module.visit(stale).code
+        if stale.count and after != text:
+            found[path] = (after, stale.count)
+    return found
+
+
+def with_files(candidate: Candidate, extra: Mapping[str, str],
+               sources: Mapping[str, str]) -> Candidate:
+    """`candidate` also changing the files in `extra` (path -> new text; `sources` holds their
+    text now): its diff, size and id cover every file."""
+    files = {**extra, candidate.path: candidate.new_source}
+    diff = candidate.diff + "".join(unified_diff(p, sources[p], extra[p]) for p in sorted(extra))
+    digest = hashlib.sha1("\0".join(f"{p}\0{files[p]}" for p in sorted(files))
+                          .encode()).hexdigest()[:8]
+    return candidate.model_copy(update={
+        "id": f"{candidate.strategy}#{digest}", "extra_files": dict(extra), "diff": diff,
+        "lines_changed": changed_lines(diff)})
+
+
+def only_renames(before: str, after: str, renames: Iterable[Rename]) -> bool:
+    """`after` is `before` with some of `renames` completed and nothing else changed, node by
+    node: the change in that file is the root cause's own rename, whoever names the file."""
+    try:
+        old, new = ast.parse(before), ast.parse(after)
+    except SyntaxError:
+        return False
+    changed = _renamed_nodes(old, new, {(r.old, r.new, r.quoted) for r in renames})
+    return bool(changed)
+
+
+def _renamed_nodes(a: object, b: object, pairs: set[tuple[str, str, bool]],
+                   field: str = "") -> int | None:
+    """How many names `b` renames from `a` by one of `pairs` (an attribute or a bare name for
+    an identifier's, a string constant for a key's), or None if it differs otherwise."""
+    if isinstance(a, ast.AST) or isinstance(b, ast.AST):
+        if type(a) is not type(b):
+            return None
+        total = 0
+        for name, value in ast.iter_fields(a):  # type: ignore[arg-type]
+            found = _renamed_nodes(value, getattr(b, name), pairs,
+                                   f"{type(a).__name__}.{name}")
+            if found is None:
+                return None
+            total += found
+        return total
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return None
+        total = 0
+        for x, y in zip(a, b, strict=True):
+            found = _renamed_nodes(x, y, pairs, field)
+            if found is None:
+                return None
+            total += found
+        return total
+    if a == b and type(a) is type(b):
+        return 0
+    if isinstance(a, str) and isinstance(b, str):
+        quoted = field == "Constant.value"
+        if (quoted or field in ("Attribute.attr", "Name.id")) and (a, b, quoted) in pairs:
+            return 1
+    return None
