@@ -13,11 +13,10 @@ from agent.context import Context
 from agent.nodes.admit import repository_policy
 from agent.nodes.base import plain, stage, text, title
 from agent.repair.confidence import assess
-from agent.repair.templates.stale_sites import only_renames
+from agent.repair.templates.stale_sites import renamed_only
 from agent.state import IncidentState
 from guardrails.files import FileChange
 from guardrails.gate import check_pull_request
-from guardrails.globs import first_match
 from guardrails.policy import Policy
 from guardrails.verdict import Verdict
 from tools import vcs
@@ -51,11 +50,8 @@ def gate(state: IncidentState, repo: git.Repo, files: dict[str, str], branch: st
     # A file whose only change completes the culprit's rename of the name in the error (RCA's
     # evidence, checked token by token) is in scope: the stale uses it left are the fault too.
     renames = rc.suspects[0].renames if rc.suspects else []
-    for change in changes:
-        if change.path not in scope and change.before is not None and change.after is not None \
-                and not first_match(change.path, policy.test_paths) \
-                and only_renames(change.before, change.after, renames):
-            scope[change.path] = ["*"]
+    scope |= {path: ["*"] for path in renamed_only(changes, renames, policy.test_paths)
+              if path not in scope}
     return check_pull_request(
         changes, policy, scope, branch=branch,
         default_branch=state.repo.default_branch, open_prs=open_prs,

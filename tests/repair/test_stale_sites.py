@@ -10,8 +10,10 @@ import pytest
 
 from agent.repair.base import CulpritChange, Decline, RepairInput
 from agent.repair.templates import complete_rename
-from agent.repair.templates.stale_sites import only_renames
+from agent.repair.templates.stale_sites import only_renames, renamed_only
 from agent.state import Candidate, Rename
+from guardrails.patch import FileChange, check_patch
+from guardrails.policy import Policy
 from tests.repair.helpers import call, load, make_input
 
 
@@ -127,3 +129,25 @@ def test_only_renames_accepts_the_rename_and_nothing_else() -> None:
     assert not only_renames(DUNNING, DUNNING, rename)
     key = [Rename(old="email", new="billing_email", path="crm/models.py", quoted=True)]
     assert not only_renames(DUNNING, fixed, key)  # a key's rename is not an attribute's
+
+
+def test_a_file_that_only_completes_the_rename_is_in_the_guardrails_scope() -> None:
+    inp, _ = customer_input()
+    candidate = best(complete_rename.propose(inp))
+    changes = [FileChange("crm/receipts.py", inp.source, candidate.new_source),
+               FileChange("crm/dunning.py", DUNNING, candidate.extra_files["crm/dunning.py"])]
+    scope = {"crm/receipts.py": ["send_receipt"]}
+    refused = check_patch(changes, Policy(), scope, "AttributeError")
+    assert not refused.allowed and "the root cause names nothing there" in str(refused.reasons)
+
+    rename = Rename(old="email", new="billing_email", path="crm/models.py", kind="attribute")
+    widened = renamed_only(changes, [rename], Policy().test_paths)
+    assert widened == ["crm/receipts.py", "crm/dunning.py"]
+    scope |= {p: ["*"] for p in widened if p not in scope}
+    assert check_patch(changes, Policy(), scope, "AttributeError").allowed
+    # Another rename, or a test file, is not widened.
+    other = Rename(old="name", new="full_name", path="crm/models.py", kind="attribute")
+    assert renamed_only(changes, [other], Policy().test_paths) == []
+    test_change = [FileChange("tests/test_models.py", TEST_MODEL,
+                              TEST_MODEL.replace(".email", ".billing_email"))]
+    assert renamed_only(test_change, [rename], Policy().test_paths) == []

@@ -25,6 +25,7 @@ import libcst as cst
 
 from agent.repair.base import changed_lines, unified_diff
 from agent.state import Candidate, Rename
+from guardrails.files import FileChange
 from guardrails.globs import first_match
 from guardrails.policy import DEFAULT_TEST_PATHS
 
@@ -174,6 +175,15 @@ def with_files(candidate: Candidate, extra: Mapping[str, str],
     return candidate.model_copy(update={
         "id": f"{candidate.strategy}#{digest}", "extra_files": dict(extra), "diff": diff,
         "lines_changed": changed_lines(diff)})
+
+
+def renamed_only(changes: Iterable[FileChange], renames: Iterable[Rename],
+                 test_paths: Iterable[str]) -> list[str]:
+    """The application files among `changes` whose only change completes one of `renames`."""
+    renames, test_paths = list(renames), tuple(test_paths)
+    return [c.path for c in changes if c.before is not None and c.after is not None
+            and first_match(c.path, test_paths) is None
+            and only_renames(c.before, c.after, renames)]
 
 
 def only_renames(before: str, after: str, renames: Iterable[Rename]) -> bool:
