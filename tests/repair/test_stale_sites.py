@@ -9,6 +9,7 @@ import textwrap
 import pytest
 
 from agent.repair.base import CulpritChange, Decline, RepairInput
+from agent.repair.naturalness import ranking
 from agent.repair.templates import complete_rename
 from agent.repair.templates.stale_sites import only_renames, renamed_only
 from agent.state import Candidate, Rename
@@ -151,3 +152,15 @@ def test_a_file_that_only_completes_the_rename_is_in_the_guardrails_scope() -> N
     test_change = [FileChange("tests/test_models.py", TEST_MODEL,
                               TEST_MODEL.replace(".email", ".billing_email"))]
     assert renamed_only(test_change, [rename], Policy().test_paths) == []
+
+
+def test_the_complete_rename_ranks_before_a_fix_of_the_crashing_site_alone() -> None:
+    inp, _ = customer_input()
+    complete = best(complete_rename.propose(inp))
+    alone = complete.model_copy(update={
+        "strategy": "template:nearest-name", "id": "template:nearest-name#1",
+        "extra_files": {}, "repeated_in": [],
+        "diff": complete.diff.split("--- a/crm/dunning.py")[0]})
+    assert ranking(complete) < ranking(alone)
+    # Without the repeat noted, the larger diff would rank after.
+    assert ranking(complete.model_copy(update={"repeated_in": []})) > ranking(alone)

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 import libcst as cst
 
 from agent.repair.base import changed_lines, unified_diff
+from agent.repair.inputs import MAX_SOURCES
 from agent.state import Candidate, Rename
 from guardrails.files import FileChange
 from guardrails.globs import first_match
@@ -146,8 +147,9 @@ class _Stale(cst.CSTTransformer):
 def stale_sites(kind: str, old: str, new: str, crashing: str,
                 sources: Mapping[str, str]) -> dict[str, tuple[str, int]]:
     """Path -> (the module with every stale use of `old` renamed to `new`, how many) for each
-    application module other than `crashing`; empty unless every use of `old` is stale."""
-    if not unresolvable(kind, old, new, sources):
+    application module other than `crashing`; empty unless every use of `old` is stale (and
+    the repository was read whole: a definition may hide in the modules left unread)."""
+    if len(sources) >= MAX_SOURCES or not unresolvable(kind, old, new, sources):
         return {}
     found: dict[str, tuple[str, int]] = {}
     for path, text in sorted(sources.items()):
@@ -167,13 +169,15 @@ def stale_sites(kind: str, old: str, new: str, crashing: str,
 def with_files(candidate: Candidate, extra: Mapping[str, str],
                sources: Mapping[str, str]) -> Candidate:
     """`candidate` also changing the files in `extra` (path -> new text; `sources` holds their
-    text now): its diff, size and id cover every file."""
+    text now) that repeat its change: its diff, size and id cover every file; ranked by its
+    main file's change (the same rename is one change, however many places it reaches)."""
     files = {**extra, candidate.path: candidate.new_source}
     diff = candidate.diff + "".join(unified_diff(p, sources[p], extra[p]) for p in sorted(extra))
     digest = hashlib.sha1("\0".join(f"{p}\0{files[p]}" for p in sorted(files))
                           .encode()).hexdigest()[:8]
     return candidate.model_copy(update={
-        "id": f"{candidate.strategy}#{digest}", "extra_files": dict(extra), "diff": diff,
+        "id": f"{candidate.strategy}#{digest}", "extra_files": dict(extra),
+        "repeated_in": sorted(extra), "diff": diff,
         "lines_changed": changed_lines(diff)})
 
 
