@@ -164,3 +164,15 @@ def test_the_complete_rename_ranks_before_a_fix_of_the_crashing_site_alone() -> 
     assert ranking(complete) < ranking(alone)
     # Without the repeat noted, the larger diff would rank after.
     assert ranking(complete.model_copy(update={"repeated_in": []})) > ranking(alone)
+
+
+def test_a_use_on_an_object_not_tied_to_the_renamed_class_is_left_and_said() -> None:
+    mailer = dedent('''
+        def notify(request, customer):
+            return request.user.email, customer.email
+    ''')
+    inp, _ = customer_input(**{"crm/mailer.py": mailer})
+    candidate = best(complete_rename.propose(inp))
+    changed = candidate.extra_files["crm/mailer.py"]
+    assert "request.user.email, customer.billing_email" in changed
+    assert "left 1 use of `email` in crm/mailer.py" in candidate.description

@@ -37,11 +37,12 @@ from agent.repair.base import (
     replace_many,
 )
 from agent.repair.culprit_edits import CulpritEdits, Move
-from agent.repair.templates.stale_sites import stale_sites, with_files
+from agent.repair.templates.stale_sites import Sites, receivers, stale_sites, with_files
 
 STRATEGY = "template:complete-rename"
 
 _ATTR = re.compile(r"has no attribute '(\w+)'")
+_OWNER = re.compile(r"^'(\w+)' object has no attribute")
 _MODULE_ATTR = re.compile(r"^module '([\w.]+)' has no attribute '(\w+)'")
 _NAME = re.compile(r"name '(\w+)' is not defined")
 _IMPORT_NAME = re.compile(r"cannot import name '(\w+)' from '([\w.]+)'")
@@ -125,13 +126,30 @@ def _rename_rewrites(inp: RepairInput,
         for other_old, other_new in also:
             mapping += _renamed_in(function, kind, other_old, other_new)
         rest = "".join(f"; `{o}` → `{n}` too" for o, n in also)
-        sites = stale_sites(kind, old, new, inp.path, {**inp.repo_sources, inp.path: inp.source})
-        missed = "this one" if not sites else "this one and " + ", ".join(
-            f"{n} use{'s' if n != 1 else ''} in {p}" for p, (_, n) in sites.items())
+        sites = _stale_sites(inp, kind, old, new)
+        missed = "this one" if not sites.files else "this one and " + ", ".join(
+            f"{_uses(n)} in {p}" for p, (_, n) in sites.files.items())
+        unsure = "".join(f"; left {_uses(n)} of `{old}` in {p}: alertfix cannot tell they are "
+                         "on the renamed object" for p, n in sites.unsure.items())
         yield (f"Use the new name the culprit gave `{old}`: `{new}` (it renamed it in "
                f"{times} place{'s' if times != 1 else ''}, {', '.join(places[:3])}, and missed "
-               f"{missed}){rest}", replace_many(module, mapping),
-               {p: text for p, (text, _) in sites.items()})
+               f"{missed}){rest}{unsure}", replace_many(module, mapping),
+               {p: text for p, (text, _) in sites.files.items()})
+
+
+def _uses(n: int) -> str:
+    return f"{n} use{'s' if n != 1 else ''}"
+
+
+def _stale_sites(inp: RepairInput, kind: str, old: str, new: str) -> Sites:
+    """The other modules' uses of `old` the rename left stale, on the objects the crashing
+    function reads it from or (an attribute) of the class the error names."""
+    lines = inp.source.splitlines(keepends=True)[inp.function_start - 1:inp.function_end]
+    anchors = receivers(kind, old, "".join(lines))
+    if kind == "attr" and (owner := _OWNER.match(inp.exception_message)) is not None:
+        anchors.add(owner.group(1))
+    return stale_sites(kind, old, new, inp.path, {**inp.repo_sources, inp.path: inp.source},
+                       anchors)
 
 
 def _companions(inp: RepairInput, edits: CulpritEdits, kind: str, old: str,

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import textwrap
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import libcst as cst
 
@@ -122,36 +124,102 @@ def unresolvable(kind: str, old: str, new: str, sources: Mapping[str, str]) -> b
     return False
 
 
-class _Stale(cst.CSTTransformer):
-    """Each use of `old` (an attribute name, or a key read) becomes `new`."""
+def _last_name(node: cst.BaseExpression) -> str:
+    """`customer` of `customer`, `self.customer`, `get_customer(i)`, `rows[0]`'s `rows`."""
+    while isinstance(node, (cst.Call, cst.Subscript)):
+        node = node.func if isinstance(node, cst.Call) else node.value
+    if isinstance(node, cst.Name):
+        return node.value
+    return node.attr.value if isinstance(node, cst.Attribute) else ""
 
-    def __init__(self, kind: str, old: str, new: str) -> None:
-        self.kind, self.old, self.new = kind, old, new
-        self.count = 0
+
+def _related(name: str, anchors: Iterable[str]) -> bool:
+    """`name` is an anchor's (`customer`, `CustomerAccount`) or holds it as a word
+    (`billing_customer`, `get_customer`); `self` and `cls` tie nothing: they are any class."""
+    words = name.lower().split("_")
+    return any(a.lower().replace("_", "") in ("".join(words), *words) for a in anchors
+               if a and a not in ("self", "cls"))
+
+
+class _Stale(cst.CSTTransformer):
+    """Each use of `old` (an attribute name, or a key read) on an object `anchors` ties to the
+    renamed one (its name holds the class's or the crashing site's object's) becomes `new`;
+    the other uses are counted in `unsure`: another library's object may well have `old`."""
+
+    def __init__(self, kind: str, old: str, new: str, anchors: set[str]) -> None:
+        self.kind, self.old, self.new, self.anchors = kind, old, new, anchors
+        self.count = self.unsure = 0
+
+    def _tied(self, receiver: cst.BaseExpression) -> bool:
+        tied = _related(_last_name(receiver), self.anchors)
+        self.count += tied
+        self.unsure += not tied
+        return tied
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.Attribute:
-        if self.kind == "attr" and updated.attr.value == self.old:
-            self.count += 1
+        if self.kind == "attr" and updated.attr.value == self.old and self._tied(updated.value):
             return updated.with_changes(attr=cst.Name(self.new))
         return updated
 
-    def leave_SimpleString(self, original: cst.SimpleString,
-                           updated: cst.SimpleString) -> cst.SimpleString:
-        if self.kind == "string" and original.evaluated_value == self.old:
-            self.count += 1
-            quote = original.value.lstrip("rbuRBU")[0]
-            return cst.SimpleString(f"{quote}{self.new}{quote}")
+    def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.Subscript:
+        key = updated.slice[0].slice if len(updated.slice) == 1 else None
+        if self.kind == "string" and isinstance(key, cst.Index) and \
+                isinstance(key.value, cst.SimpleString) and \
+                key.value.evaluated_value == self.old and self._tied(updated.value):
+            return updated.with_changes(slice=[updated.slice[0].with_changes(
+                slice=key.with_changes(value=_renamed_string(key.value, self.new)))])
+        return updated
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        func, args = updated.func, updated.args
+        if self.kind == "string" and isinstance(func, cst.Attribute) and \
+                func.attr.value == "get" and args and \
+                isinstance(args[0].value, cst.SimpleString) and \
+                args[0].value.evaluated_value == self.old and self._tied(func.value):
+            first = args[0].with_changes(value=_renamed_string(args[0].value, self.new))
+            return updated.with_changes(args=[first, *args[1:]])
         return updated
 
 
-def stale_sites(kind: str, old: str, new: str, crashing: str,
-                sources: Mapping[str, str]) -> dict[str, tuple[str, int]]:
-    """Path -> (the module with every stale use of `old` renamed to `new`, how many) for each
-    application module other than `crashing`; empty unless every use of `old` is stale (and
-    the repository was read whole: a definition may hide in the modules left unread)."""
+def _renamed_string(node: cst.SimpleString, new: str) -> cst.SimpleString:
+    quote = node.value.lstrip("rbuRBU")[0]
+    return cst.SimpleString(f"{quote}{new}{quote}")
+
+
+def receivers(kind: str, old: str, function_source: str) -> set[str]:
+    """The names of the objects `function_source` reads `old` from (`customer` in
+    `customer.email`, `order` in `order["user"]`)."""
+    try:
+        tree = cst.parse_module(textwrap.dedent(function_source))
+    except cst.ParserSyntaxError:
+        return set()
+    found: set[str] = set()
+
+    class Receivers(_Stale):  # the same uses _Stale renames, their objects collected
+        def _tied(self, receiver: cst.BaseExpression) -> bool:
+            found.add(_last_name(receiver))
+            return False
+
+    tree.visit(Receivers(kind, old, old, set()))
+    return found - {""}
+
+
+@dataclass(frozen=True)
+class Sites:
+    files: dict[str, tuple[str, int]]  # path -> (the module renamed, how many uses)
+    unsure: dict[str, int]  # path -> uses of `old` on objects not tied to the renamed one
+
+
+def stale_sites(kind: str, old: str, new: str, crashing: str, sources: Mapping[str, str],
+                anchors: set[str]) -> Sites:
+    """The stale uses of `old` in each application module other than `crashing`, renamed to
+    `new`: none unless every use of `old` is stale (and the repository was read whole: a
+    definition may hide in the modules left unread); only those on an object `anchors` ties
+    to the renamed one."""
     if len(sources) >= MAX_SOURCES or not unresolvable(kind, old, new, sources):
-        return {}
+        return Sites({}, {})
     found: dict[str, tuple[str, int]] = {}
+    unsure: dict[str, int] = {}
     for path, text in sorted(sources.items()):
         if path == crashing or is_test(path) or old not in text:
             continue
@@ -159,11 +227,13 @@ def stale_sites(kind: str, old: str, new: str, crashing: str,
             module = cst.parse_module(text)
         except cst.ParserSyntaxError:
             continue
-        stale = _Stale(kind, old, new)
+        stale = _Stale(kind, old, new, anchors)
         after = module.visit(stale).code
         if stale.count and after != text:
             found[path] = (after, stale.count)
-    return found
+        if stale.unsure:
+            unsure[path] = stale.unsure
+    return Sites(found, unsure)
 
 
 def with_files(candidate: Candidate, extra: Mapping[str, str],
