@@ -176,3 +176,15 @@ def test_a_use_on_an_object_not_tied_to_the_renamed_class_is_left_and_said() -> 
     changed = candidate.extra_files["crm/mailer.py"]
     assert "request.user.email, customer.billing_email" in changed
     assert "left 1 use of `email` in crm/mailer.py" in candidate.description
+
+
+def test_a_use_elsewhere_in_the_crashing_module_is_said() -> None:
+    change = CulpritChange(sha="c" * 40, summary="rename email", files={
+        "crm/models.py": (MODEL_BEFORE, MODEL_AFTER, MODEL_AFTER)})
+    inp = make_input(RECEIPTS + '''
+    def receipt_header(customer):
+        return customer.email
+    ''', "send_receipt", "AttributeError", "'Customer' object has no attribute 'email'",
+        culprit=change, repo_sources={"crm/models.py": MODEL_AFTER})
+    candidate = best(complete_rename.propose(inp))
+    assert "left 1 use of `email` in pkg/mod.py outside send_receipt" in candidate.description

@@ -8,7 +8,10 @@ name 'slug' from 'app.util'`, `No module named 'app.util'`), and the culprit's o
 what it is called now. The old name becomes the new one in the crashing function (every use
 of it there: one rename is one change), with the other names the culprit renamed beside it
 that only this module still uses (`SMTP_PORT` with `SMTP_HOST`), or the import names the
-new place. A default or a guard would only hide the missing value; this reads the real one.
+new place. When nothing in the repository provides the old name any more, its uses in other
+modules are stale too and change in the same candidate (`stale_sites`); a use left alone
+(another library's object may have the name, or it is elsewhere in this module) is said.
+A default or a guard would only hide the missing value; this reads the real one.
 
 A rename that makes the name plural (`bin_for` → `bins_for`) is not completed: one value
 became many, and which of them the missed place needs (the first, any, all) is a decision
@@ -119,6 +122,7 @@ def _rename_rewrites(inp: RepairInput,
         mapping = _renamed_in(function, kind, old, new)
         if not mapping:
             continue
+        outside = len(_renamed_in(module, kind, old, new)) - len(mapping)
         places = sorted({r.path for r in edits.renames
                          if (r.old, r.new, r.quoted) == (old, new, kind == "string")})
         also = [(o, n) for o, n in _companions(inp, edits, kind, old, places)
@@ -131,9 +135,11 @@ def _rename_rewrites(inp: RepairInput,
             f"{_uses(n)} in {p}" for p, (_, n) in sites.files.items())
         unsure = "".join(f"; left {_uses(n)} of `{old}` in {p}: alertfix cannot tell they are "
                          "on the renamed object" for p, n in sites.unsure.items())
+        left = f"; left {_uses(outside)} of `{old}` in {inp.path} outside {inp.function}" \
+            if outside > 0 else ""
         yield (f"Use the new name the culprit gave `{old}`: `{new}` (it renamed it in "
                f"{times} place{'s' if times != 1 else ''}, {', '.join(places[:3])}, and missed "
-               f"{missed}){rest}{unsure}", replace_many(module, mapping),
+               f"{missed}){rest}{unsure}{left}", replace_many(module, mapping),
                {p: text for p, (text, _) in sites.files.items()})
 
 
