@@ -144,7 +144,7 @@ def test_a_file_that_only_completes_the_rename_is_in_the_guardrails_scope() -> N
     rename = Rename(old="email", new="billing_email", path="crm/models.py", kind="attribute")
     widened = renamed_only(changes, [rename], Policy().test_paths)
     assert widened == ["crm/receipts.py", "crm/dunning.py"]
-    scope |= {p: ["*"] for p in widened if p not in scope}
+    scope |= {p: ["*"] for p in widened}
     assert check_patch(changes, Policy(), scope, "AttributeError").allowed
     # Another rename, or a test file, is not widened.
     other = Rename(old="name", new="full_name", path="crm/models.py", kind="attribute")
@@ -178,7 +178,7 @@ def test_a_use_on_an_object_not_tied_to_the_renamed_class_is_left_and_said() -> 
     assert "left 1 use of `email` in crm/mailer.py" in candidate.description
 
 
-def test_a_use_elsewhere_in_the_crashing_module_is_said() -> None:
+def test_a_use_elsewhere_in_the_crashing_module_changes_too() -> None:
     change = CulpritChange(sha="c" * 40, summary="rename email", files={
         "crm/models.py": (MODEL_BEFORE, MODEL_AFTER, MODEL_AFTER)})
     inp = make_input(RECEIPTS + '''
@@ -187,4 +187,14 @@ def test_a_use_elsewhere_in_the_crashing_module_is_said() -> None:
     ''', "send_receipt", "AttributeError", "'Customer' object has no attribute 'email'",
         culprit=change, repo_sources={"crm/models.py": MODEL_AFTER})
     candidate = best(complete_rename.propose(inp))
-    assert "left 1 use of `email` in pkg/mod.py outside send_receipt" in candidate.description
+    assert "return customer.billing_email" in candidate.new_source
+    assert "left" not in candidate.description and candidate.extra_files == {}
+    # Where the old name may still resolve, only the crashing function changes, and the
+    # description says what was left.
+    lead = "class Lead:\n    def __init__(self, email):\n        self.email = email\n"
+    kept = make_input(inp.source, "send_receipt", "AttributeError",
+                      "'Customer' object has no attribute 'email'", culprit=change,
+                      repo_sources={"crm/models.py": MODEL_AFTER, "crm/leads.py": lead})
+    candidate = best(complete_rename.propose(kept))
+    assert "return customer.email" in candidate.new_source
+    assert "left 1 use of `email` in pkg/mod.py" in candidate.description

@@ -122,7 +122,6 @@ def _rename_rewrites(inp: RepairInput,
         mapping = _renamed_in(function, kind, old, new)
         if not mapping:
             continue
-        outside = len(_renamed_in(module, kind, old, new)) - len(mapping)
         places = sorted({r.path for r in edits.renames
                          if (r.old, r.new, r.quoted) == (old, new, kind == "string")})
         also = [(o, n) for o, n in _companions(inp, edits, kind, old, places)
@@ -130,32 +129,44 @@ def _rename_rewrites(inp: RepairInput,
         for other_old, other_new in also:
             mapping += _renamed_in(function, kind, other_old, other_new)
         rest = "".join(f"; `{o}` → `{n}` too" for o, n in also)
-        sites = _stale_sites(inp, kind, old, new)
+        source = replace_many(module, mapping)
+        sites = _stale_sites(inp, kind, old, new, source)
+        source = sites.files.pop(inp.path, (source, 0))[0]  # its other functions' uses too
         missed = "this one" if not sites.files else "this one and " + ", ".join(
             f"{_uses(n)} in {p}" for p, (_, n) in sites.files.items())
         unsure = "".join(f"; left {_uses(n)} of `{old}` in {p}: alertfix cannot tell they are "
                          "on the renamed object" for p, n in sites.unsure.items())
-        left = f"; left {_uses(outside)} of `{old}` in {inp.path} outside {inp.function}" \
-            if outside > 0 else ""
+        outside = len(_renamed_in(cst.parse_module(source), kind, old, new))
+        left = f"; left {_uses(outside)} of `{old}` in {inp.path}" \
+            if outside and inp.path not in sites.unsure else ""
         yield (f"Use the new name the culprit gave `{old}`: `{new}` (it renamed it in "
                f"{times} place{'s' if times != 1 else ''}, {', '.join(places[:3])}, and missed "
-               f"{missed}){rest}{unsure}{left}", replace_many(module, mapping),
+               f"{missed}){rest}{unsure}{left}", source,
                {p: text for p, (text, _) in sites.files.items()})
+
+
+def _changed_lines(before: str, after: str) -> list[int]:
+    """1-based lines that differ, when a rename kept the line count (else none)."""
+    old, new = before.splitlines(), after.splitlines()
+    if len(old) != len(new):
+        return []
+    return [n for n, (a, b) in enumerate(zip(old, new, strict=True), 1) if a != b]
 
 
 def _uses(n: int) -> str:
     return f"{n} use{'s' if n != 1 else ''}"
 
 
-def _stale_sites(inp: RepairInput, kind: str, old: str, new: str) -> Sites:
-    """The other modules' uses of `old` the rename left stale, on the objects the crashing
-    function reads it from or (an attribute) of the class the error names."""
+def _stale_sites(inp: RepairInput, kind: str, old: str, new: str, rewritten: str) -> Sites:
+    """The uses of `old` the rename left stale (the crashing module as `rewritten`), on the
+    objects the crashing function reads it from or (an attribute) of the class the error
+    names."""
     lines = inp.source.splitlines(keepends=True)[inp.function_start - 1:inp.function_end]
     anchors = receivers(kind, old, "".join(lines))
     if kind == "attr" and (owner := _OWNER.match(inp.exception_message)) is not None:
         anchors.add(owner.group(1))
-    return stale_sites(kind, old, new, inp.path, {**inp.repo_sources, inp.path: inp.source},
-                       anchors)
+    return stale_sites(kind, old, new, {**inp.repo_sources, inp.path: inp.source}, anchors,
+                       (inp.path, rewritten))
 
 
 def _companions(inp: RepairInput, edits: CulpritEdits, kind: str, old: str,
@@ -229,6 +240,10 @@ def propose(inp: RepairInput) -> Proposal:
         return Decline(STRATEGY, "the culprit renamed and moved nothing")
     renamed = list(_rename_rewrites(inp, edits))
     rewrites = [*((d, s) for d, s, _ in renamed), *_import_rewrites(inp, edits.moves)]
+    # The crashing module's lines a stale use outside the function was renamed on.
+    lines = {n for _, s, _ in renamed for n in _changed_lines(inp.source, s)}
+    inp = RepairInput(**{**inp.__dict__,
+                         "also_allowed": (*inp.also_allowed, *((n, n) for n in sorted(lines)))})
     found = collect(inp, STRATEGY, iter(rewrites), allow_imports=True,
                     none_reason=_none_reason(inp, edits))
     if isinstance(found, Decline):

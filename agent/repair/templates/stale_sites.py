@@ -210,18 +210,18 @@ class Sites:
     unsure: dict[str, int]  # path -> uses of `old` on objects not tied to the renamed one
 
 
-def stale_sites(kind: str, old: str, new: str, crashing: str, sources: Mapping[str, str],
-                anchors: set[str]) -> Sites:
-    """The stale uses of `old` in each application module other than `crashing`, renamed to
-    `new`: none unless every use of `old` is stale (and the repository was read whole: a
-    definition may hide in the modules left unread); only those on an object `anchors` ties
-    to the renamed one."""
+def stale_sites(kind: str, old: str, new: str, sources: Mapping[str, str],
+                anchors: set[str], rewritten: tuple[str, str]) -> Sites:
+    """The stale uses of `old` in each application module, renamed to `new` (the crashing
+    module as `rewritten` already: path, text): none unless every use of `old` in `sources`
+    is stale (and the repository was read whole: a definition may hide in the modules left
+    unread); only those on an object `anchors` ties to the renamed one."""
     if len(sources) >= MAX_SOURCES or not unresolvable(kind, old, new, sources):
         return Sites({}, {})
     found: dict[str, tuple[str, int]] = {}
     unsure: dict[str, int] = {}
-    for path, text in sorted(sources.items()):
-        if path == crashing or is_test(path) or old not in text:
+    for path, text in sorted({**sources, rewritten[0]: rewritten[1]}.items()):
+        if is_test(path) or old not in text:
             continue
         try:
             module = cst.parse_module(text)
