@@ -48,7 +48,7 @@ def gate(state: IncidentState, repo: git.Repo, files: dict[str, str], branch: st
         if frame.in_app and frame.repo_path and frame.function:
             scope.setdefault(frame.repo_path, []).append(frame.function)
     # A file whose only change completes the culprit's rename of the name in the error (RCA's
-    # evidence, checked token by token) is in scope: the stale uses it left are the fault too.
+    # evidence, checked node by node) is in scope: the stale uses it left are the fault too.
     renames = rc.suspects[0].renames if rc.suspects else []
     scope |= {path: ["*"] for path in renamed_only(changes, renames, policy.test_paths)}
     return check_pull_request(

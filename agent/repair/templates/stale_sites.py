@@ -1,18 +1,23 @@
 """The other places a culprit's rename left stale: uses of the old name that cannot resolve
-any more, in modules other than the crashing one.
+any more, in the crashing module's other functions and in other modules.
 
 A use is stale only when nothing in the repository's application code still provides the old
 name, so no object it could be read from has it:
 
 - an attribute: no class defines it (no `self.<old> = …`, class attribute, dataclass field,
-  method or property of that name) and no string `'<old>'` is left (`setattr`, `getattr`,
-  a namedtuple's fields: too dynamic to rule out), while the new name is defined;
+  method, property or `__slots__` entry of that name, no `setattr`/namedtuple naming it),
+  while the new name is defined;
 - a dict key: the string `'<old>'` only appears read (`x['<old>']`, `x.get('<old>')`), never
-  written (a dict display, `x['<old>'] = …`, a keyword `<old>=`), while the new key is.
+  written or used otherwise (a dict display, `x['<old>'] = …`, a keyword `<old>=`, `in`),
+  while the new key is written.
 
-An environment variable or a setting is not handled: whether it is still set is decided
+Even then another library's object may have the name (`request.user.email`), so only a use on
+an object tied to the renamed one is changed: its name holds the class's the error names, or
+the crashing site's object's (`customer`, `billing_customer`); the others are counted and
+said. An environment variable or a setting is not handled: whether it is still set is decided
 outside the repository's code. Test files are left alone (a test of the old name is for a
-human to update or delete).
+human to update or delete). `only_renames` is the same judgement from the other side: the
+guardrails' check that a file's change is nothing but the root cause's rename.
 """
 
 from __future__ import annotations
