@@ -198,3 +198,9 @@ def test_a_use_elsewhere_in_the_crashing_module_changes_too() -> None:
     candidate = best(complete_rename.propose(kept))
     assert "return customer.email" in candidate.new_source
     assert "left 1 use of `email` in pkg/mod.py" in candidate.description
+
+
+def test_a_class_that_answers_any_attribute_keeps_the_old_name_possible() -> None:
+    proxy = "class Proxy:\n    def __getattr__(self, name):\n        return name\n"
+    inp, _ = customer_input(**{"crm/proxy.py": proxy})
+    assert best(complete_rename.propose(inp)).extra_files == {}

@@ -68,8 +68,8 @@ def _defines_attribute(tree: ast.Module, name: str) -> bool:
         if isinstance(node, ast.ClassDef):
             for item in node.body:
                 if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
-                        item.name == name:
-                    return True
+                        item.name in (name, "__getattr__", "__getattribute__"):
+                    return True  # (a class that answers any name may answer this one)
                 targets = item.targets if isinstance(item, ast.Assign) else \
                     [item.target] if isinstance(item, ast.AnnAssign) else []
                 if any(isinstance(t, ast.Name) and t.id == name for t in targets):
