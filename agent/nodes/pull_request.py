@@ -50,7 +50,9 @@ def gate(state: IncidentState, repo: git.Repo, files: dict[str, str], branch: st
     # A file whose only change completes the culprit's rename of the name in the error (RCA's
     # evidence, checked node by node) is in scope: the stale uses it left are the fault too.
     renames = rc.suspects[0].renames if rc.suspects else []
-    scope |= {path: ["*"] for path in renamed_only(changes, renames, policy.test_paths)}
+    # (the functions named stay: a file the stack ran is code, not a packaging manifest)
+    scope |= {path: [*scope.get(path, []), "*"]
+              for path in renamed_only(changes, renames, policy.test_paths)}
     return check_pull_request(
         changes, policy, scope, branch=branch,
         default_branch=state.repo.default_branch, open_prs=open_prs,
