@@ -148,6 +148,9 @@ class Candidate(BaseModel):
     # Further files a candidate changes (a full revert): path -> new source. `path`/`new_source`
     # stay the main file; changed_files() is every file.
     extra_files: dict[str, str] = Field(default_factory=dict)
+    # Extra files whose change repeats the main file's (the same rename's other stale uses):
+    # one change made in several places, so not a larger change when candidates are ranked.
+    repeated_in: list[str] = Field(default_factory=list)
     naturalness: float = 0.0  # how much the change looks like code already in the repository
     full_revert: bool = False  # the whole culprit commit reverted: a last resort, said in the PR
     # `fix` corrects the behaviour; `mitigation` only stops the error (a default, an early

@@ -13,6 +13,7 @@ from agent.context import Context
 from agent.nodes.admit import repository_policy
 from agent.nodes.base import plain, stage, text, title
 from agent.repair.confidence import assess
+from agent.repair.templates.stale_sites import renamed_only
 from agent.state import IncidentState
 from guardrails.files import FileChange
 from guardrails.gate import check_pull_request
@@ -46,6 +47,12 @@ def gate(state: IncidentState, repo: git.Repo, files: dict[str, str], branch: st
     for frame in rc.frames:  # the functions on the stack above the fault are in scope too
         if frame.in_app and frame.repo_path and frame.function:
             scope.setdefault(frame.repo_path, []).append(frame.function)
+    # A file whose only change completes the culprit's rename of the name in the error (RCA's
+    # evidence, checked node by node) is in scope: the stale uses it left are the fault too.
+    renames = rc.suspects[0].renames if rc.suspects else []
+    # (the functions named stay: a file the stack ran is code, not a packaging manifest)
+    scope |= {path: [*scope.get(path, []), "*"]
+              for path in renamed_only(changes, renames, policy.test_paths)}
     return check_pull_request(
         changes, policy, scope, branch=branch,
         default_branch=state.repo.default_branch, open_prs=open_prs,

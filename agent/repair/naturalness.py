@@ -96,5 +96,14 @@ def preference(candidate: Candidate) -> int:
 
 def ranking(candidate: Candidate) -> tuple[bool, int, int, float]:
     """A fix before any mitigation; then the smallest, the most preferred, the most natural."""
-    return (candidate.fix_class == "mitigation", change_size(candidate.diff),
+    return (candidate.fix_class == "mitigation", _size(candidate),
             preference(candidate), -candidate.naturalness)
+
+
+def _size(candidate: Candidate) -> int:
+    """The diff's size, less the files that only repeat the main file's change."""
+    if not candidate.repeated_in:
+        return change_size(candidate.diff)
+    blocks = re.split(r"(?m)^(?=--- a/)", candidate.diff)
+    return change_size("".join(b for b in blocks if not any(
+        b.startswith(f"--- a/{path}\n") for path in candidate.repeated_in)))

@@ -8,7 +8,10 @@ name 'slug' from 'app.util'`, `No module named 'app.util'`), and the culprit's o
 what it is called now. The old name becomes the new one in the crashing function (every use
 of it there: one rename is one change), with the other names the culprit renamed beside it
 that only this module still uses (`SMTP_PORT` with `SMTP_HOST`), or the import names the
-new place. A default or a guard would only hide the missing value; this reads the real one.
+new place. When nothing in the repository provides the old name any more, its uses in other
+modules are stale too and change in the same candidate (`stale_sites`); a use left alone
+(another library's object may have the name, or it is elsewhere in this module) is said.
+A default or a guard would only hide the missing value; this reads the real one.
 
 A rename that makes the name plural (`bin_for` → `bins_for`) is not completed: one value
 became many, and which of them the missed place needs (the first, any, all) is a decision
@@ -37,10 +40,12 @@ from agent.repair.base import (
     replace_many,
 )
 from agent.repair.culprit_edits import CulpritEdits, Move
+from agent.repair.templates.stale_sites import Sites, receivers, stale_sites, with_files
 
 STRATEGY = "template:complete-rename"
 
 _ATTR = re.compile(r"has no attribute '(\w+)'")
+_OWNER = re.compile(r"^'(\w+)' object has no attribute")
 _MODULE_ATTR = re.compile(r"^module '([\w.]+)' has no attribute '(\w+)'")
 _NAME = re.compile(r"name '(\w+)' is not defined")
 _IMPORT_NAME = re.compile(r"cannot import name '(\w+)' from '([\w.]+)'")
@@ -101,7 +106,8 @@ def _renamed_in(scope: cst.CSTNode, kind: str, old: str,
     return found
 
 
-def _rename_rewrites(inp: RepairInput, edits: CulpritEdits) -> Iterator[tuple[str, str]]:
+def _rename_rewrites(inp: RepairInput,
+                     edits: CulpritEdits) -> Iterator[tuple[str, str, dict[str, str]]]:
     missing = missing_name(inp.exception_type, inp.exception_message)
     if missing is None:
         return
@@ -123,9 +129,44 @@ def _rename_rewrites(inp: RepairInput, edits: CulpritEdits) -> Iterator[tuple[st
         for other_old, other_new in also:
             mapping += _renamed_in(function, kind, other_old, other_new)
         rest = "".join(f"; `{o}` → `{n}` too" for o, n in also)
+        source = replace_many(module, mapping)
+        sites = _stale_sites(inp, kind, old, new, source)
+        source = sites.files.pop(inp.path, (source, 0))[0]  # its other functions' uses too
+        missed = "this one" if not sites.files else "this one and " + ", ".join(
+            f"{_uses(n)} in {p}" for p, (_, n) in sites.files.items())
+        unsure = "".join(f"; left {_uses(n)} of `{old}` in {p}: alertfix cannot tell they are "
+                         "on the renamed object" for p, n in sites.unsure.items())
+        outside = len(_renamed_in(cst.parse_module(source), kind, old, new))
+        left = f"; left {_uses(outside)} of `{old}` in {inp.path}" \
+            if outside and inp.path not in sites.unsure else ""
         yield (f"Use the new name the culprit gave `{old}`: `{new}` (it renamed it in "
                f"{times} place{'s' if times != 1 else ''}, {', '.join(places[:3])}, and missed "
-               f"this one){rest}", replace_many(module, mapping))
+               f"{missed}){rest}{unsure}{left}", source,
+               {p: text for p, (text, _) in sites.files.items()})
+
+
+def _changed_lines(before: str, after: str) -> list[int]:
+    """1-based lines that differ, when a rename kept the line count (else none)."""
+    old, new = before.splitlines(), after.splitlines()
+    if len(old) != len(new):
+        return []
+    return [n for n, (a, b) in enumerate(zip(old, new, strict=True), 1) if a != b]
+
+
+def _uses(n: int) -> str:
+    return f"{n} use{'s' if n != 1 else ''}"
+
+
+def _stale_sites(inp: RepairInput, kind: str, old: str, new: str, rewritten: str) -> Sites:
+    """The uses of `old` the rename left stale (the crashing module as `rewritten`), on the
+    objects the crashing function reads it from or (an attribute) of the class the error
+    names."""
+    lines = inp.source.splitlines(keepends=True)[inp.function_start - 1:inp.function_end]
+    anchors = receivers(kind, old, "".join(lines))
+    if kind == "attr" and (owner := _OWNER.match(inp.exception_message)) is not None:
+        anchors.add(owner.group(1))
+    return stale_sites(kind, old, new, {**inp.repo_sources, inp.path: inp.source}, anchors,
+                       (inp.path, rewritten))
 
 
 def _companions(inp: RepairInput, edits: CulpritEdits, kind: str, old: str,
@@ -197,9 +238,20 @@ def propose(inp: RepairInput) -> Proposal:
     edits = culprit_edits.read(inp.culprit)
     if not edits.renames and not edits.moves:
         return Decline(STRATEGY, "the culprit renamed and moved nothing")
-    rewrites = [*_rename_rewrites(inp, edits), *_import_rewrites(inp, edits.moves)]
-    return collect(inp, STRATEGY, iter(rewrites), allow_imports=True,
-                   none_reason=_none_reason(inp, edits))
+    renamed = list(_rename_rewrites(inp, edits))
+    rewrites = [*((d, s) for d, s, _ in renamed), *_import_rewrites(inp, edits.moves)]
+    # The crashing module's lines a stale use outside the function was renamed on.
+    lines = {n for _, s, _ in renamed for n in _changed_lines(inp.source, s)}
+    inp = RepairInput(**{**inp.__dict__,
+                         "also_allowed": (*inp.also_allowed, *((n, n) for n in sorted(lines)))})
+    found = collect(inp, STRATEGY, iter(rewrites), allow_imports=True,
+                    none_reason=_none_reason(inp, edits))
+    if isinstance(found, Decline):
+        return found
+    # The stale uses in other modules are part of the same rename: one change, one candidate.
+    extras = {source: extra for _, source, extra in renamed if extra}
+    return [with_files(c, extras[c.new_source], inp.repo_sources)
+            if c.new_source in extras else c for c in found]
 
 
 def _none_reason(inp: RepairInput, edits: CulpritEdits) -> str:
