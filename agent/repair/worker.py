@@ -26,8 +26,8 @@ of two ways, the worktree on disk untouched either way:
 - "swap": the changed functions get new code objects, and the asked tests run from the
   session's collected items (no new session): through pytest's run-test protocol, or by a
   direct call where worker_run.py finds that sound, no plugin is asked and the request does
-  not say `"direct": false`. `-p NAME` options
-  among the tests load those plugins into the session.
+  not say `"direct": false`. `-p NAME` options among the tests load those plugins into the
+  session.
 - "session" (when a swap is not sound, a test id was not collected, another option is asked,
   the base had collection errors and the whole suite is asked, or the request says
   `"fresh": true`): the affected modules are imported afresh and a new `pytest.main` runs;
