@@ -62,6 +62,22 @@ def test_tracker_workflow_and_fingerprint_lookup(tmp_path: Path) -> None:
     assert isinstance(missing.value, TrackerNotFound) and missing.value.port == "tracker"
 
 
+def test_tracker_files_one_ticket_per_incident_even_when_its_runs_race(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    tracker = LocalTracker(tmp_path / "t.db")
+    draft = TicketDraft(title="KeyError", body="b", fingerprint="fp1",
+                        labels=["alertfix", "alertfix-inc-1"])
+    with ThreadPoolExecutor(8) as pool:  # eight runs of one incident at once
+        keys = set(pool.map(lambda _: LocalTracker(tmp_path / "t.db").create(draft).key,
+                            range(8)))
+    assert keys == {"AF-1"}
+    other = tracker.create(draft.model_copy(update={"labels": ["alertfix", "alertfix-inc-2"]}))
+    assert other.key == "AF-2"  # another incident of the fault files its own
+    tracker.close("AF-1", "verified")
+    assert tracker.create(draft).key == "AF-3"  # a closed one is never handed back
+
+
 def test_forge_refuses_the_default_branch_and_merges_like_a_reviewer(
         tmp_path: Path, service: git.Repo) -> None:
     forge = LocalForge.import_repository(tmp_path / "home", Path(service.working_dir))

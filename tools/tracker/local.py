@@ -81,8 +81,16 @@ class LocalTracker:
         )
 
     def create(self, draft: TicketDraft) -> Ticket:
+        """A new ticket; or, when an open one for the same fingerprint already carries every
+        label of the draft (the same incident's: two runs of one incident raced, say after a
+        lease ran out under load), that one. Checked and written in one write transaction."""
         labels = sorted({*draft.labels, f"fp-{draft.fingerprint[:16]}"})
         with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")  # no other writer between the check and the insert
+            for row in db.execute("SELECT * FROM tickets WHERE fingerprint = ? AND status != ?",
+                                  (draft.fingerprint, TicketStatus.DONE.value)).fetchall():
+                if set(labels) <= set(json.loads(row["labels"])):
+                    return self._ticket(row)
             cursor = db.execute(
                 "INSERT INTO tickets (title, body, status, fingerprint, labels, severity,"
                 " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
