@@ -20,6 +20,7 @@ from typing import Any
 import git
 
 from evals.blind.model import Case, Commit
+from evals.generate.writer import dump_json
 
 EOF_MARK = "__BLIND_EOF__"
 PREFIX = "/srv/app/"
@@ -272,11 +273,6 @@ def sentry_alert(case: Case, event: dict[str, Any]) -> tuple[dict[str, Any], dic
     return alert, issue
 
 
-def _dump(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-
-
 def failing_tests(report: str) -> list[str]:
     return sorted(set(re.findall(r"^FAILED (\S+)", report, flags=re.M)))
 
@@ -305,11 +301,11 @@ def write_case(case: Case, out: Path) -> Path:
             passed = re.search(r"(\d+) passed", done.stdout)
             if not failed:
                 raise RuntimeError(f"{case.id}: the repository's tests pass at head")
-            _dump(folder / "alert.json",
+            dump_json(folder / "alert.json",
                   ci_alert(case, head, failed, int(passed.group(1)) if passed else 0))
         else:
             alert, issue = sentry_alert(case, capture_event(case, root, head))
-            _dump(folder / "alert.json", alert)
-            _dump(folder / "api" / "sentry" / "issues" / f"{issue['id']}.json", issue)
+            dump_json(folder / "alert.json", alert)
+            dump_json(folder / "api" / "sentry" / "issues" / f"{issue['id']}.json", issue)
     (folder / "case.toml").write_text(case_toml(case, shas[case.culprit - 1]), encoding="utf-8")
     return folder

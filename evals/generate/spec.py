@@ -33,6 +33,23 @@ def src(text: str) -> str:
     return body + "\n"
 
 
+# A GitHub Actions workflow that runs the suite on every push (cases' repositories carry it).
+CI_WORKFLOW = src("""
+    name: tests
+    on: [push, pull_request]
+    jobs:
+      tests:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - uses: actions/setup-python@v5
+            with:
+              python-version: "3.11"
+          - run: pip install pytest
+          - run: python -m pytest -q
+""")
+
+
 @dataclass(frozen=True)
 class Edit:
     """Replace exactly one occurrence of `old` with `new` in `path`."""
@@ -164,20 +181,7 @@ def _chore(kind: str, pkg: str, service: str) -> tuple[str, dict[str, str | None
         }
     if kind == "ci":
         return "CI: run the test suite on every push", {
-            ".github/workflows/tests.yml": src("""
-                name: tests
-                on: [push, pull_request]
-                jobs:
-                  tests:
-                    runs-on: ubuntu-latest
-                    steps:
-                      - uses: actions/checkout@v4
-                      - uses: actions/setup-python@v5
-                        with:
-                          python-version: "3.11"
-                      - run: pip install pytest
-                      - run: python -m pytest -q
-            """)
+            ".github/workflows/tests.yml": CI_WORKFLOW
         }
     if kind == "makefile":
         return "Makefile with a test target", {

@@ -51,7 +51,7 @@ def case_toml(case: Case, culprit: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _dump(path: Path, data: Any) -> None:
+def dump_json(path: Path, data: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
@@ -72,14 +72,15 @@ def write_case(case: Case, out_dir: Path) -> Path:
         culprit = built.shas[case.culprit] if case.culprit is not None else ""
         if case.source == "sentry":
             captured = alerts.run_crash(case, built.path, "sentry", head_sha)
-            _dump(folder / "alert.json", alerts.sentry_alert(case, captured, head_sha))
+            dump_json(folder / "alert.json", alerts.sentry_alert(case, captured, head_sha))
         elif case.source == "pagerduty":
             captured = alerts.run_crash(case, built.path, "traceback", head_sha)
             webhook, incident_id, answer = alerts.pagerduty_alert(case, captured, head_sha)
-            _dump(folder / "alert.json", webhook)
-            _dump(folder / "api" / "pagerduty" / "incidents" / incident_id / "alerts.json", answer)
+            dump_json(folder / "alert.json", webhook)
+            dump_json(folder / "api" / "pagerduty" / "incidents" / incident_id / "alerts.json",
+                      answer)
         else:
-            _dump(folder / "alert.json", alerts.ci_alert(case, built.path, head_sha))
+            dump_json(folder / "alert.json", alerts.ci_alert(case, built.path, head_sha))
     (folder / "case.toml").write_text(case_toml(case, culprit), encoding="utf-8")
     judge = folder / "judge"
     judge.mkdir()

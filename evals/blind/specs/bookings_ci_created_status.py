@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from evals.blind.model import Case, Commit, Edit, WrongFix
-from evals.blind.people import AMARA, CI_WORKFLOW, MAYA, PRIYA, TOMAS
+from evals.blind.people import AMARA, MAYA, PRIYA, TOMAS
+from evals.generate.spec import CI_WORKFLOW
 
 _BK_HTTP = '''"""The response type handlers return; the web adapter turns it into HTTP."""
 

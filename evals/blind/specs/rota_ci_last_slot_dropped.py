@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from evals.blind.model import Case, Commit, Edit, WrongFix
-from evals.blind.people import AMARA, CI_WORKFLOW, JONAS, MAYA, PRIYA
+from evals.blind.people import AMARA, JONAS, MAYA, PRIYA
+from evals.generate.spec import CI_WORKFLOW
 
 _ROTA_SLOTS_1 = '''"""Bookable slots of a clinic day."""
 

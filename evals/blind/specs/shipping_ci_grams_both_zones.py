@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from evals.blind.model import Case, Commit, Edit, WrongFix
-from evals.blind.people import CI_WORKFLOW, JONAS, MAYA, PRIYA, TOMAS
+from evals.blind.people import JONAS, MAYA, PRIYA, TOMAS
+from evals.generate.spec import CI_WORKFLOW
 
 _SHIP_RATES = '''"""Rate card: (max weight in kg, price in cents) bands per zone."""
 
